@@ -1,0 +1,1 @@
+"""Model backends: one file per backend, one interface (`base.Backend`), one registry."""

@@ -1,0 +1,34 @@
+"""Which backends exist: adding a model is adding one file and one line here.
+
+Entries are import paths so that nothing heavy is imported until a backend is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from genai_studio.backends.base import Backend, ModelSpec
+from genai_studio.config import Settings
+from genai_studio.errors import ModelUnavailable
+
+BACKENDS: dict[str, str] = {
+    "smollm2": "genai_studio.backends.text.embedded_llama:SmolLM2",
+    "gguf": "genai_studio.backends.text.embedded_llama:LocalGGUF",
+    "transformers": "genai_studio.backends.text.hub_transformers:TransformersLM",
+    "openai": "genai_studio.backends.text.remote_openai:OpenAICompatible",
+}
+
+
+def backend_class(name: str) -> type[Backend]:
+    try:
+        module_name, _, class_name = BACKENDS[name].partition(":")
+    except KeyError:
+        known = ", ".join(sorted(BACKENDS))
+        raise ModelUnavailable(f"Unknown backend {name!r}; known backends: {known}.") from None
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def create(spec: str, settings: Settings) -> Backend:
+    """A backend instance for a model spec (not loaded yet)."""
+    parsed = ModelSpec.parse(spec)
+    return backend_class(parsed.backend)(parsed.ref, settings)

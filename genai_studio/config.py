@@ -1,0 +1,146 @@
+"""Settings: the one place that reads the environment and the command line.
+
+Everything else receives a `Settings` object, so tests can build one by hand and the UI,
+the API and the CLI all see the same configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+ENV_PREFIX = "STUDIO_"
+
+
+class SettingsError(ValueError):
+    """A configuration that cannot be served safely (for example a share link without auth)."""
+
+
+def _split_models(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the studio runs. Model lists hold model specs: `backend` or `backend:reference`.
+
+    The first spec of each list is the tab's default. Only the specs listed here can be
+    picked in the UI: users never type a server path or a hub id.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+    share: bool = False
+    auth: str = ""  # "user:password"; required when share is on
+    device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
+    output_dir: Path = Path("outputs")
+    text_models: tuple[str, ...] = ("smollm2",)
+    speech_models: tuple[str, ...] = ()
+    music_models: tuple[str, ...] = ()
+    image_models: tuple[str, ...] = ()
+    remote_api_key: str = ""  # bearer key for `openai:` text specs
+    memory_budget_mb: int = 12_000  # models resident at once, estimated
+    max_upload_mb: int = 50
+    queue_size: int = 32
+    max_prompt_chars: int = 20_000
+    max_new_tokens: int = 2048
+    llama_threads: int = 0  # 0: one per physical core
+    history_limit: int = 200  # entries listed in the History tab
+
+    @property
+    def history_dir(self) -> Path:
+        return self.output_dir / "history"
+
+    def auth_pair(self) -> tuple[str, str] | None:
+        if not self.auth:
+            return None
+        user, sep, password = self.auth.partition(":")
+        if not sep or not user or not password:
+            raise SettingsError("auth must look like user:password")
+        return user, password
+
+    def check(self) -> Settings:
+        """Refuse configurations that would be unsafe or cannot work."""
+        if self.share and not self.auth:
+            raise SettingsError(
+                "Refusing to open a public share link without a password: "
+                "set --auth user:password (or STUDIO_AUTH)."
+            )
+        self.auth_pair()
+        if not 1 <= self.port <= 65535:
+            raise SettingsError(f"port must be 1-65535, got {self.port}")
+        if not self.text_models:
+            raise SettingsError("at least one text model is needed")
+        return self
+
+
+_HELP = {
+    "host": "address to listen on (0.0.0.0 for every interface)",
+    "port": "port to listen on",
+    "share": "open a public Gradio share link (needs --auth)",
+    "auth": "user:password required to use the studio",
+    "device": "auto, cpu, cuda, cuda:N or mps",
+    "output_dir": "folder for results and history",
+    "text_models": "comma-separated text model specs, first is the default",
+    "speech_models": "comma-separated speech model specs",
+    "music_models": "comma-separated music model specs",
+    "image_models": "comma-separated image model specs",
+    "remote_api_key": "API key sent to OpenAI-compatible servers (openai: specs)",
+    "memory_budget_mb": "estimated memory that resident models may use",
+    "max_upload_mb": "largest upload accepted",
+    "queue_size": "most requests waiting in the queue",
+    "max_prompt_chars": "longest text prompt accepted",
+    "max_new_tokens": "most tokens one text request may ask for",
+    "llama_threads": "llama.cpp threads (0: one per physical core)",
+    "history_limit": "entries listed in the History tab",
+}
+
+
+def _convert(name: str, raw: str, default: object) -> object:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, Path):
+        return Path(raw)
+    if isinstance(default, tuple):
+        return _split_models(raw)
+    return raw
+
+
+def from_env(environ: dict[str, str] | None = None, base: Settings | None = None) -> Settings:
+    """Settings from STUDIO_* environment variables on top of `base` (defaults)."""
+    environ = dict(os.environ if environ is None else environ)
+    base = base or Settings()
+    changes: dict[str, object] = {}
+    for f in fields(Settings):
+        raw = environ.get(ENV_PREFIX + f.name.upper())
+        if raw is not None:
+            try:
+                changes[f.name] = _convert(f.name, raw, getattr(base, f.name))
+            except ValueError as exc:
+                raise SettingsError(f"{ENV_PREFIX}{f.name.upper()}: {exc}") from exc
+    return replace(base, **changes)
+
+
+def parse(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Settings from the environment, overridden by command-line flags, then checked."""
+    settings = from_env(environ)
+    parser = argparse.ArgumentParser(prog="app.py", description="GenAI Studio")
+    for f in fields(Settings):
+        flag = "--" + f.name.replace("_", "-")
+        default = getattr(settings, f.name)
+        if isinstance(default, bool):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None)
+        else:
+            parser.add_argument(flag, default=None, help=_HELP.get(f.name))
+    args = parser.parse_args(argv)
+    changes = {}
+    for f in fields(Settings):
+        value = getattr(args, f.name)
+        if value is not None:
+            default = getattr(settings, f.name)
+            changes[f.name] = value if isinstance(value, bool) else _convert(f.name, value, default)
+    return replace(settings, **changes).check()

@@ -1,0 +1,125 @@
+"""What every tab shares: the context it is built with, translations, error handling,
+and the hand-off to the model manager and the history store.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import gradio as gr
+
+from genai_studio.backends.manager import ModelManager
+from genai_studio.config import Settings
+from genai_studio.errors import StudioError
+from genai_studio.history import History
+
+log = logging.getLogger(__name__)
+
+HEAVY = "heavy"  # concurrency_id shared by every model event: one worker slot for all tabs
+
+# key -> (English, Simplified Chinese). Each tab registers its own strings with `strings()`.
+_STRINGS: dict[str, tuple[str, str]] = {}
+
+
+def strings(entries: dict[str, tuple[str, str]]) -> None:
+    """Register UI strings in both languages (call at module import)."""
+    _STRINGS.update(entries)
+
+
+def tr(key: str) -> Any:
+    """A label translated in the browser; unknown keys fail when the UI is built."""
+    if key not in _STRINGS:
+        raise KeyError(f"no UI string {key!r}: add it with strings()")
+    return gr.I18n()(key)
+
+
+def i18n() -> gr.I18n:
+    """Every registered string, English and Simplified Chinese (picked from the browser)."""
+    english = {key: pair[0] for key, pair in _STRINGS.items()}
+    chinese = {key: pair[1] for key, pair in _STRINGS.items()}
+    return gr.I18n(en=english, zh=chinese, **{"zh-CN": chinese})
+
+
+@dataclass
+class StudioContext:
+    """What a tab is built with. Tabs never import torch or construct backends directly."""
+
+    settings: Settings
+    manager: ModelManager
+    history: History
+
+
+@dataclass
+class TabHandle:
+    """A built tab. `controls` maps parameter names (as saved in history) to the inputs that
+    set them, so History can put a past result's settings back; `tasks` are the history task
+    names this tab reuses."""
+
+    tab_id: str
+    tasks: tuple[str, ...]
+    controls: dict[str, gr.components.Component] = field(default_factory=dict)
+
+
+def model_choices(ctx: StudioContext, specs: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(label, spec) pairs for a model dropdown; only operator-configured specs are offered."""
+    return [(ctx.manager.backend_for(spec).label, spec) for spec in specs]
+
+
+def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn errors into clear messages for the user; never show a traceback.
+
+    StudioError messages are shown as they are; anything else is logged with its traceback
+    and reported briefly. Works for plain functions and generators.
+    """
+
+    def translate(exc: Exception) -> gr.Error:
+        if isinstance(exc, StudioError):
+            return gr.Error(str(exc), print_exception=False)
+        log.exception("unexpected error in %s", fn.__name__)
+        return gr.Error(
+            f"Something went wrong ({type(exc).__name__}). The details are in the server log.",
+            print_exception=False,
+        )
+
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def generator_wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            try:
+                yield from fn(*args, **kwargs)
+            except gr.Error:
+                raise
+            except Exception as exc:  # noqa: BLE001 - translated for the user
+                raise translate(exc) from None
+
+        return generator_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except Exception as exc:  # noqa: BLE001 - translated for the user
+            raise translate(exc) from None
+
+    return wrapper
+
+
+strings(
+    {
+        "common.model": ("Model", "模型"),
+        "common.seed": ("Seed (-1: random)", "随机种子（-1 为随机）"),
+        "common.generate": ("Generate", "生成"),
+        "common.stop": ("Stop", "停止"),
+        "common.clear": ("Clear", "清空"),
+        "common.download": ("Download", "下载"),
+        "common.advanced": ("Advanced settings", "高级设置"),
+        "common.status": ("Status", "状态"),
+    }
+)

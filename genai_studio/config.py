@@ -39,7 +39,9 @@ class Settings:
     text_models: tuple[str, ...] = ("smollm2",)
     speech_models: tuple[str, ...] = ()
     music_models: tuple[str, ...] = ()
-    image_models: tuple[str, ...] = ()
+    inpaint_models: tuple[str, ...] = ()
+    colorize_models: tuple[str, ...] = ()
+    style_models: tuple[str, ...] = ()
     remote_api_key: str = ""  # bearer key for `openai:` text specs
     memory_budget_mb: int = 12_000  # models resident at once, estimated
     max_upload_mb: int = 50
@@ -86,7 +88,9 @@ _HELP = {
     "text_models": "comma-separated text model specs, first is the default",
     "speech_models": "comma-separated speech model specs",
     "music_models": "comma-separated music model specs",
-    "image_models": "comma-separated image model specs",
+    "inpaint_models": "comma-separated inpainting model specs",
+    "colorize_models": "comma-separated colorization model specs",
+    "style_models": "comma-separated style-transfer model specs",
     "remote_api_key": "API key sent to OpenAI-compatible servers (openai: specs)",
     "memory_budget_mb": "estimated memory that resident models may use",
     "max_upload_mb": "largest upload accepted",

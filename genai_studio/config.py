@@ -37,7 +37,7 @@ class Settings:
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     output_dir: Path = Path("outputs")
     text_models: tuple[str, ...] = ("smollm2",)
-    speech_models: tuple[str, ...] = ()
+    speech_models: tuple[str, ...] = ("hibari", "espeak")
     music_models: tuple[str, ...] = ()
     inpaint_models: tuple[str, ...] = ()
     colorize_models: tuple[str, ...] = ()
@@ -118,6 +118,8 @@ def from_env(environ: dict[str, str] | None = None, base: Settings | None = None
     """Settings from STUDIO_* environment variables on top of `base` (defaults)."""
     environ = dict(os.environ if environ is None else environ)
     base = base or Settings()
+    if "SPACE_ID" in environ:  # on a Hugging Face Space the app must listen on every interface
+        base = replace(base, host="0.0.0.0")
     changes: dict[str, object] = {}
     for f in fields(Settings):
         raw = environ.get(ENV_PREFIX + f.name.upper())

@@ -50,6 +50,7 @@ def launch(demo: gr.Blocks, settings: Settings, **overrides: object):
         auth=settings.auth_pair(),
         max_file_size=f"{settings.max_upload_mb}mb",
         show_error=False,  # gr.Error messages still show; raw exceptions never reach users
+        allowed_paths=[str(settings.output_dir.resolve())],  # history files; nothing else
         i18n=i18n(),
         theme=THEME,
     )

@@ -63,6 +63,9 @@ class TabHandle:
     tab_id: str
     tasks: tuple[str, ...]
     controls: dict[str, gr.components.Component] = field(default_factory=dict)
+    # For a tab nested inside another tab's gr.Tabs (the Image sub-tabs): that gr.Tabs and
+    # this tab's id in it; `tab_id` is then the id of the top-level tab holding it.
+    subtab: tuple[gr.Tabs, str] | None = None
 
 
 def model_choices(ctx: StudioContext, specs: tuple[str, ...]) -> list[tuple[str, str]]:

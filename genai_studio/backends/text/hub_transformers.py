@@ -63,8 +63,7 @@ class TransformersLM(Backend[TextRequest]):
             raise RuntimeError("run() before load()")
         streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
         sampling = request.temperature > 0
-        if request.seed is not None:
-            torch.manual_seed(request.seed)
+        torch.manual_seed(request.seed)
         kwargs = dict(
             **self._encode(request),
             max_new_tokens=request.max_new_tokens,

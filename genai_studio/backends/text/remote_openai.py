@@ -83,10 +83,9 @@ class OpenAICompatible(Backend[TextRequest]):
             "max_tokens": request.max_new_tokens,
             "temperature": request.temperature,
             "top_p": request.top_p,
+            "seed": request.seed,
             "stream": True,
         }
-        if request.seed is not None:
-            body["seed"] = request.seed
         try:
             with self._client.stream("POST", f"{self.base_url}/chat/completions", json=body) as response:
                 if response.status_code != 200:

@@ -5,6 +5,7 @@ Modes live here, not in the UI, so the API and a CLI get the same presets.
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -57,7 +58,7 @@ class TextRequest:
     max_new_tokens: int = 256
     temperature: float = 0.7
     top_p: float = 0.95
-    seed: int | None = None  # None: random
+    seed: int = 0
 
     def chat(self) -> list[dict[str, str]]:
         """The messages as OpenAI-style dicts, which llama.cpp, transformers and servers take."""
@@ -90,7 +91,7 @@ def build_request(
     """Check every user value and frame the prompt by its mode; raises InvalidInput.
 
     `history` holds earlier (user, assistant) turns of this session, already framed.
-    `seed` below 0 means random.
+    `seed` below 0 picks a random seed, recorded in the request so a result can be repeated.
     """
     mode = choice(mode, field="Mode", options=MODE_NAMES)
     text = clean_text(prompt, field="Prompt", max_chars=settings.max_prompt_chars)
@@ -110,7 +111,7 @@ def build_request(
         max_new_tokens=bounded_int(max_new_tokens, field="Max new tokens", low=1, high=settings.max_new_tokens),
         temperature=bounded_number(temperature, field="Temperature", low=0.0, high=2.0),
         top_p=bounded_number(top_p, field="Top-p", low=0.01, high=1.0),
-        seed=None if seed_value < 0 else seed_value,
+        seed=random.randint(0, MAX_SEED) if seed_value < 0 else seed_value,
     )
 
 

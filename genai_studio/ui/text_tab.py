@@ -1,0 +1,200 @@
+"""Text tab: write, continue, rewrite and brainstorm with a language model, streamed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from genai_studio.backends.base import Progress, Result
+from genai_studio.backends.text.request import MODE_NAMES, MODES, build_request
+from genai_studio.inputs import choice
+from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, model_choices, strings, tr, user_errors
+
+TASK = "text"
+MAX_TURNS_KEPT = 8  # earlier turns sent back to the model; older ones stay on screen only
+
+strings(
+    {
+        "text.tab": ("Text", "文本"),
+        "text.intro": (
+            "Write, continue, rewrite or brainstorm. Tokens appear as the model makes them; "
+            "Stop ends generation at once.",
+            "写作、续写、改写或头脑风暴。文字随模型生成逐字出现；点击停止立即结束。",
+        ),
+        "text.mode": ("Mode", "模式"),
+        "text.mode.write": ("Write", "写作"),
+        "text.mode.continue": ("Continue", "续写"),
+        "text.mode.rewrite": ("Rewrite", "改写"),
+        "text.mode.brainstorm": ("Brainstorm", "头脑风暴"),
+        "text.system": ("System prompt", "系统提示词"),
+        "text.prompt": ("Your text", "你的文字"),
+        "text.prompt.placeholder": (
+            "A short story about a lighthouse keeper who finds a map…",
+            "一个关于灯塔看守人发现一张地图的短篇故事……",
+        ),
+        "text.conversation": ("Conversation", "对话"),
+        "text.max_new_tokens": ("Max new tokens", "最多生成的词元数"),
+        "text.temperature": ("Temperature", "温度"),
+        "text.top_p": ("Top-p", "Top-p"),
+    }
+)
+
+Conversation = list[dict[str, Any]]
+
+
+def _message_text(content: Any) -> str:
+    """Chatbot content is a string, or (as Gradio 6 sends it back) a list of typed parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return ""
+
+
+def _turns(conversation: Conversation) -> list[tuple[str, str]]:
+    """(user, assistant) pairs from the chat, most recent MAX_TURNS_KEPT only."""
+    pairs: list[tuple[str, str]] = []
+    pending_user: str | None = None
+    for message in conversation or []:
+        if not isinstance(message, dict):
+            continue
+        text = _message_text(message.get("content"))
+        if message.get("role") == "user":
+            pending_user = text
+        elif message.get("role") == "assistant" and pending_user is not None:
+            pairs.append((pending_user, text))
+            pending_user = None
+    return pairs[-MAX_TURNS_KEPT:]
+
+
+def build(ctx: StudioContext) -> TabHandle:
+    specs = ctx.settings.text_models
+
+    @user_errors
+    def generate_text(
+        prompt: str,
+        mode: str,
+        system_prompt: str,
+        model: str,
+        max_new_tokens: float,
+        temperature: float,
+        top_p: float,
+        seed: float,
+        conversation: Conversation | None,
+    ) -> Iterator[Conversation]:
+        """Generate text with a language model and stream it token by token.
+
+        Args:
+            prompt: the user's text: a request, or the text to continue or rewrite.
+            mode: one of write, continue, rewrite, brainstorm (frames the prompt).
+            system_prompt: instructions for the model; empty for none.
+            model: a model spec from the list the server offers.
+            max_new_tokens: most tokens to generate.
+            temperature: 0 for deterministic output, higher for more variety (max 2).
+            top_p: nucleus sampling threshold (0.01-1).
+            seed: -1 for a random seed, or a fixed seed to repeat a result.
+            conversation: earlier messages of this session (role/content dicts).
+        Returns:
+            The conversation with the new reply, streamed as it grows.
+        """
+        choice(model, field="Model", options=specs)
+        conversation = list(conversation or [])
+        request = build_request(
+            ctx.settings,
+            prompt=prompt,
+            mode=mode,
+            system_prompt=system_prompt,
+            history=_turns(conversation),
+            max_new_tokens=max_new_tokens,
+            temperature=temperature,
+            top_p=top_p,
+            seed=seed,
+        )
+        conversation += [{"role": "user", "content": prompt}, {"role": "assistant", "content": ""}]
+        reply = ""
+        for item in ctx.manager.run(model, request):
+            if isinstance(item, Progress) and item.partial:
+                reply += item.partial
+                conversation[-1] = {"role": "assistant", "content": reply}
+                yield conversation
+            elif isinstance(item, Result):
+                ctx.history.save(
+                    TASK,
+                    model,
+                    params={
+                        "prompt": prompt,
+                        "mode": mode,
+                        "system_prompt": system_prompt,
+                        "model": model,
+                        **item.params,
+                    },
+                    summary=item.output[:120],
+                    files={"output.txt": item.output.encode()},
+                )
+                conversation[-1] = {"role": "assistant", "content": item.output}
+                yield conversation
+
+    def system_prompt_for(mode: str) -> str:
+        return MODES[mode].system_prompt if mode in MODES else ""
+
+    with gr.Tab(tr("text.tab"), id=TASK):
+        gr.Markdown(tr("text.intro"))
+        with gr.Row():
+            with gr.Column(scale=2):
+                conversation = gr.Chatbot(
+                    label=tr("text.conversation"), height=460, buttons=["copy", "copy_all"]
+                )
+                prompt = gr.Textbox(
+                    label=tr("text.prompt"), placeholder=tr("text.prompt.placeholder"), lines=4
+                )
+                with gr.Row():
+                    generate = gr.Button(tr("common.generate"), variant="primary")
+                    stop = gr.Button(tr("common.stop"), variant="stop")
+                    clear = gr.Button(tr("common.clear"))
+            with gr.Column(scale=1):
+                mode = gr.Radio(
+                    [(tr(f"text.mode.{name}"), name) for name in MODE_NAMES],
+                    value="write",
+                    label=tr("text.mode"),
+                )
+                model = gr.Dropdown(model_choices(ctx, specs), value=specs[0], label=tr("common.model"))
+                system_prompt = gr.Textbox(value=MODES["write"].system_prompt, label=tr("text.system"), lines=4)
+                with gr.Accordion(tr("common.advanced"), open=False):
+                    max_new_tokens = gr.Slider(
+                        1, ctx.settings.max_new_tokens, value=256, step=1, label=tr("text.max_new_tokens")
+                    )
+                    temperature = gr.Slider(0.0, 2.0, value=0.7, step=0.05, label=tr("text.temperature"))
+                    top_p = gr.Slider(0.01, 1.0, value=0.95, step=0.01, label=tr("text.top_p"))
+                    seed = gr.Number(value=-1, precision=0, label=tr("common.seed"))
+
+        inputs = [prompt, mode, system_prompt, model, max_new_tokens, temperature, top_p, seed, conversation]
+        run_options = dict(
+            fn=generate_text,
+            inputs=inputs,
+            outputs=conversation,
+            concurrency_id=HEAVY,
+            concurrency_limit=1,
+            show_progress="minimal",
+        )
+        on_click = generate.click(api_name="generate_text", **run_options)
+        on_submit = prompt.submit(api_visibility="private", **run_options)
+        stop.click(None, cancels=[on_click, on_submit], api_visibility="private")
+        clear.click(lambda: [], outputs=conversation, api_name="clear_conversation", queue=False)
+        mode.input(system_prompt_for, mode, system_prompt, api_visibility="private", queue=False)
+
+    return TabHandle(
+        tab_id=TASK,
+        tasks=(TASK,),
+        controls={
+            "prompt": prompt,
+            "mode": mode,
+            "system_prompt": system_prompt,
+            "model": model,
+            "max_new_tokens": max_new_tokens,
+            "temperature": temperature,
+            "top_p": top_p,
+            "seed": seed,
+        },
+    )

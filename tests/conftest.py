@@ -1,0 +1,46 @@
+"""Shared fixtures: a real launched studio (one per test session) and its gradio_client."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+
+from genai_studio.config import Settings
+from genai_studio.ui.app import build_app, launch
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Studio:
+    url: str
+    client: Client
+    settings: Settings
+    demo: object
+
+    def new_client(self) -> Client:
+        """A second, independent session (its own queue position and state)."""
+        return Client(self.url, verbose=False)
+
+
+@pytest.fixture(scope="session")
+def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
+    """The studio on its embedded defaults, launched for real on loopback."""
+    output_dir: Path = tmp_path_factory.mktemp("studio-outputs")
+    settings = Settings(port=free_port(), output_dir=output_dir, max_new_tokens=512)
+    demo = build_app(settings)
+    launch(demo, settings, prevent_thread_lock=True, quiet=True)
+    url = f"http://127.0.0.1:{settings.port}/"
+    try:
+        yield Studio(url=url, client=Client(url, verbose=False), settings=settings, demo=demo)
+    finally:
+        demo.close()

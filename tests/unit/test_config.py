@@ -1,0 +1,44 @@
+from pathlib import Path
+
+import pytest
+
+from genai_studio.config import Settings, SettingsError, from_env, parse
+
+
+def test_defaults_are_local_and_offline():
+    settings = parse([], environ={})
+    assert settings.host == "127.0.0.1"
+    assert settings.share is False
+    assert settings.text_models[0] == "smollm2"
+
+
+def test_environment_then_flags_override():
+    env = {"STUDIO_PORT": "9000", "STUDIO_TEXT_MODELS": "smollm2, gguf:/m/x.gguf", "STUDIO_SHARE": "no"}
+    settings = parse(["--port", "9100", "--output-dir", "/tmp/o"], environ=env)
+    assert settings.port == 9100
+    assert settings.text_models == ("smollm2", "gguf:/m/x.gguf")
+    assert settings.output_dir == Path("/tmp/o")
+    assert settings.history_dir == Path("/tmp/o/history")
+
+
+def test_share_without_auth_is_refused_with_a_clear_message():
+    with pytest.raises(SettingsError, match="without a password"):
+        parse(["--share"], environ={})
+    assert parse(["--share", "--auth", "ann:secret"], environ={}).auth_pair() == ("ann", "secret")
+
+
+@pytest.mark.parametrize("auth", ["nopassword", ":x", "user:"])
+def test_malformed_auth_is_refused(auth):
+    with pytest.raises(SettingsError, match="user:password"):
+        Settings(auth=auth).check()
+
+
+def test_bad_numbers_in_environment_name_the_variable():
+    with pytest.raises(SettingsError, match="STUDIO_PORT"):
+        from_env({"STUDIO_PORT": "seventy"})
+    with pytest.raises(SettingsError, match="port"):
+        Settings(port=70000).check()
+
+
+def test_space_listens_on_every_interface():
+    assert from_env({"SPACE_ID": "someone/studio"}).host == "0.0.0.0"

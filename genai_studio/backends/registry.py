@@ -16,6 +16,9 @@ BACKENDS: dict[str, str] = {
     "gguf": "genai_studio.backends.text.embedded_llama:LocalGGUF",
     "transformers": "genai_studio.backends.text.hub_transformers:TransformersLM",
     "openai": "genai_studio.backends.text.remote_openai:OpenAICompatible",
+    "hibari": "genai_studio.backends.speech.embedded_hibari:Hibari",
+    "espeak": "genai_studio.backends.speech.embedded_espeak:ESpeak",
+    "vits": "genai_studio.backends.speech.hub_vits:HubVits",
 }
 
 

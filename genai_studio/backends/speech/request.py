@@ -1,0 +1,61 @@
+"""The speech request every speech backend takes, and the function that checks user values.
+
+The text limit is documented for users: about five minutes of speech, which keeps one
+request from holding the shared worker for long.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from genai_studio.backends.speech.sentences import is_speakable, split_sentences
+from genai_studio.errors import InvalidInput
+from genai_studio.inputs import bounded_number, clean_text
+
+MAX_TEXT_CHARS = 5_000
+MIN_SPEED = 0.5
+MAX_SPEED = 2.0
+
+
+@dataclass(frozen=True)
+class SpeechRequest:
+    text: str
+    sentences: tuple[str, ...]
+    voice: str
+    language: str
+    speed: float = 1.0
+
+    def params(self) -> dict[str, object]:
+        return {"text": self.text, "voice": self.voice, "language": self.language, "speed": self.speed}
+
+
+def _known(value: object, *, field: str, options: Mapping[str, str]) -> str:
+    """`value` if it is a key of `options`, else a message naming a few that are."""
+    if isinstance(value, str) and value in options:
+        return value
+    names = list(options)
+    shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+    raise InvalidInput(f"This model has no {field.lower()} {value!r}. Pick one of: {shown}.")
+
+
+def build_request(
+    *,
+    text: object,
+    voice: object,
+    language: object,
+    speed: object = 1.0,
+    voices: Mapping[str, str],
+    languages: Mapping[str, str],
+) -> SpeechRequest:
+    """Check every user value against the chosen model's voices and languages; raises InvalidInput."""
+    cleaned = clean_text(text, field="Text", max_chars=MAX_TEXT_CHARS).strip()
+    if not is_speakable(cleaned):
+        raise InvalidInput("The text has nothing to say: write some words, not only punctuation or emoji.")
+    return SpeechRequest(
+        text=cleaned,
+        sentences=tuple(split_sentences(cleaned)),
+        voice=_known(voice, field="Voice", options=voices),
+        language=_known(language, field="Language", options=languages),
+        speed=bounded_number(speed, field="Speed", low=MIN_SPEED, high=MAX_SPEED),
+    )

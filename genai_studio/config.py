@@ -39,7 +39,7 @@ class Settings:
     text_models: tuple[str, ...] = ("smollm2",)
     speech_models: tuple[str, ...] = ("hibari", "espeak")
     music_models: tuple[str, ...] = ()
-    inpaint_models: tuple[str, ...] = ()
+    inpaint_models: tuple[str, ...] = ("classic-inpaint",)
     colorize_models: tuple[str, ...] = ()
     style_models: tuple[str, ...] = ()
     remote_api_key: str = ""  # bearer key for `openai:` text specs

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 # One line per tab, in display order. Each module has `build(ctx) -> TabHandle`.
 TABS: list[str] = [
     "genai_studio.ui.text_tab",
+    "genai_studio.ui.image_tab",
 ]
 
 THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="amber")
@@ -35,7 +36,10 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> gr.Blo
     with gr.Blocks(title="GenAI Studio") as demo:
         gr.Markdown("# GenAI Studio")
         with gr.Tabs() as tabs:
-            handles: list[TabHandle] = [module.build(ctx) for module in modules]
+            handles: list[TabHandle] = []
+            for module in modules:
+                built = module.build(ctx)  # a TabHandle, or a list of them for a tab with sub-tabs
+                handles += built if isinstance(built, list) else [built]
             history_tab.build(ctx, tabs, handles)
     demo.queue(max_size=settings.queue_size, default_concurrency_limit=1)
     return demo

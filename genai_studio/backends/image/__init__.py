@@ -1,0 +1,1 @@
+"""Image backends: inpainting, text-to-image, colorization and style transfer."""

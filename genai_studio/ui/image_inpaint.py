@@ -1,0 +1,191 @@
+"""Inpaint sub-tab: paint over what should go, get it filled at the photo's own resolution."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+import numpy as np
+
+from genai_studio import images
+from genai_studio.backends.base import ModelSpec, Progress, Result
+from genai_studio.backends.image.inpaint_request import METHODS, build_inpaint_request
+from genai_studio.inputs import choice
+from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, model_choices, strings, tr, user_errors
+from genai_studio.ui.image_tab import SubTabs, save_result
+
+TASK = "inpaint"
+CLASSIC_BACKENDS = ("classic-inpaint",)  # cannot paint from a prompt: a full mask is refused
+
+strings(
+    {
+        "inpaint.tab": ("Inpaint", "局部重绘"),
+        "inpaint.intro": (
+            "Upload a photo and paint over what should disappear (scratches, wires, text, people). "
+            "Thin strokes are diffused from their edges; larger areas are rebuilt from texture found "
+            "elsewhere in the photo. A diffusion model, where offered, paints from your prompt.",
+            "上传照片，涂抹需要去除的部分（划痕、电线、文字、人物）。细笔画从边缘扩散填补；"
+            "较大区域用照片其他位置的纹理重建。若提供扩散模型，则按提示词绘制。",
+        ),
+        "inpaint.editor": ("Photo: paint the area to fill", "照片：涂抹需要填补的区域"),
+        "inpaint.mask": ("Or upload a mask (white = fill)", "或上传蒙版（白色为填补区域）"),
+        "inpaint.method": ("Method", "方法"),
+        "inpaint.method.auto": ("Auto (from the mask's shape)", "自动（按蒙版形状）"),
+        "inpaint.method.telea": ("Telea (thin masks)", "Telea（细蒙版）"),
+        "inpaint.method.ns": ("Navier-Stokes (thin masks)", "Navier-Stokes（细蒙版）"),
+        "inpaint.method.patchmatch": ("PatchMatch (large holes)", "PatchMatch（大面积）"),
+        "inpaint.prompt": ("Prompt (diffusion models)", "提示词（扩散模型）"),
+        "inpaint.negative": ("Negative prompt", "反向提示词"),
+        "inpaint.steps": ("Steps", "步数"),
+        "inpaint.guidance": ("Guidance", "引导强度"),
+        "inpaint.strength": ("Strength", "重绘强度"),
+        "inpaint.fill": ("Fill", "填补"),
+    }
+)
+
+
+def _editor_parts(editor: Any) -> tuple[Any, list[Any]]:
+    """(background, brush layers) from a gr.ImageEditor value (a dict), or a plain image."""
+    if isinstance(editor, dict):
+        return editor.get("background"), list(editor.get("layers") or [])
+    return editor, []
+
+
+def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
+    specs = ctx.settings.inpaint_models
+
+    @user_errors
+    def inpaint_image(
+        editor: dict[str, Any] | None,
+        mask: str | None,
+        model: str,
+        method: str,
+        prompt: str,
+        negative_prompt: str,
+        steps: float,
+        guidance: float,
+        strength: float,
+        seed: float,
+    ) -> Iterator[tuple[Any, Any, str]]:
+        """Fill the masked area of a photo; the result keeps the photo's own resolution.
+
+        Args:
+            editor: the photo with the area to fill painted on it: {"background": image,
+                "layers": [brush layers], "composite": image}; layers may be empty if `mask` is given.
+            mask: an optional mask image, white where the photo should be filled; combined
+                with the painted layers.
+            model: a model spec from the list the server offers.
+            method: auto, telea, ns or patchmatch (classic models; diffusion models ignore it).
+            prompt: what to paint in the hole (diffusion models only).
+            negative_prompt: what to avoid (diffusion models only).
+            steps: denoising steps (diffusion models only).
+            guidance: classifier-free guidance scale (diffusion models only).
+            strength: how much of the masked content is replaced, 0.01-1 (diffusion models only).
+            seed: -1 for a random seed, or a fixed seed to repeat a result.
+        Returns:
+            (before, after) images, the result as a PNG file with the settings embedded, and a status line.
+        """
+        choice(model, field="Model", options=specs)
+        background, layers = _editor_parts(editor)
+        request = build_inpaint_request(
+            ctx.settings,
+            image=background,
+            mask_layers=layers,
+            mask_upload=mask,
+            method=method,
+            prompt=prompt,
+            negative_prompt=negative_prompt,
+            steps=steps,
+            guidance=guidance,
+            strength=strength,
+            seed=seed,
+            allow_full_mask=ModelSpec.parse(model).backend not in CLASSIC_BACKENDS,
+        )
+        before = request.image
+        for item in ctx.manager.run(model, request):
+            if isinstance(item, Progress):
+                slider = (before, item.partial) if isinstance(item.partial, np.ndarray) else gr.skip()
+                yield slider, gr.skip(), item.message
+            elif isinstance(item, Result):
+                params = {**item.params, "model": model}
+                mask_png = images.png_bytes((request.mask * 255).astype(np.uint8))
+                _, path = save_result(
+                    ctx,
+                    TASK,
+                    model,
+                    params,
+                    item.output,
+                    summary=f"{params.get('method', model)}: {prompt[:80]}".strip(": "),
+                    extra_files={"input.png": images.png_bytes(before), "mask.png": mask_png},
+                )
+                yield (before, item.output), str(path), item.info or "Done."
+
+    with gr.Tab(tr("inpaint.tab"), id=TASK):
+        gr.Markdown(tr("inpaint.intro"))
+        with gr.Row():
+            with gr.Column(scale=3):
+                editor = gr.ImageEditor(
+                    label=tr("inpaint.editor"),
+                    type="filepath",
+                    format="png",  # lossless: the untouched pixels must come back as they were
+                    brush=gr.Brush(colors=["#ffffff", "#ff00ff"], color_mode="fixed", default_size=24),
+                    eraser=gr.Eraser(default_size=24),
+                    layers=False,
+                    transforms=(),
+                    sources=("upload", "clipboard"),
+                    height=520,
+                )
+                with gr.Accordion(tr("inpaint.mask"), open=False):
+                    mask = gr.Image(
+                        label=tr("inpaint.mask"), type="filepath", sources=("upload",), height=200
+                    )
+            with gr.Column(scale=2):
+                model = gr.Dropdown(
+                    model_choices(ctx, specs), value=specs[0] if specs else None, label=tr("common.model")
+                )
+                method = gr.Radio(
+                    [(tr(f"inpaint.method.{name}"), name) for name in METHODS],
+                    value="auto",
+                    label=tr("inpaint.method"),
+                )
+                prompt = gr.Textbox(value="", label=tr("inpaint.prompt"), lines=2)
+                with gr.Accordion(tr("common.advanced"), open=False):
+                    negative_prompt = gr.Textbox(value="", label=tr("inpaint.negative"), lines=2)
+                    steps = gr.Slider(1, 100, value=25, step=1, label=tr("inpaint.steps"))
+                    guidance = gr.Slider(0.0, 20.0, value=7.5, step=0.5, label=tr("inpaint.guidance"))
+                    strength = gr.Slider(0.01, 1.0, value=1.0, step=0.01, label=tr("inpaint.strength"))
+                    seed = gr.Number(value=-1, precision=0, label=tr("common.seed"))
+                with gr.Row():
+                    fill = gr.Button(tr("inpaint.fill"), variant="primary")
+                    stop = gr.Button(tr("common.stop"), variant="stop")
+                status = gr.Markdown()
+        with gr.Row():
+            before_after = gr.ImageSlider(label=tr("image.before_after"), type="numpy", max_height=640)
+            download = gr.File(label=tr("image.download"), interactive=False)
+
+        on_fill = fill.click(
+            inpaint_image,
+            inputs=[editor, mask, model, method, prompt, negative_prompt, steps, guidance, strength, seed],
+            outputs=[before_after, download, status],
+            api_name="inpaint_image",
+            concurrency_id=HEAVY,
+            concurrency_limit=1,
+            show_progress="minimal",
+        )
+        stop.click(None, cancels=[on_fill], api_visibility="private")
+
+    return parent.handle(
+        TASK,
+        (TASK,),
+        {
+            "model": model,
+            "method": method,
+            "prompt": prompt,
+            "negative_prompt": negative_prompt,
+            "steps": steps,
+            "guidance": guidance,
+            "strength": strength,
+            "seed": seed,
+        },
+    )

@@ -1,0 +1,74 @@
+"""Image tab: one gr.Tab holding a sub-tab per image task (inpaint, colorize, style...).
+
+Each sub-tab module has `build(ctx, parent: SubTabs) -> TabHandle` and is listed, one line
+each, in SUBTABS. The helpers here are what every image sub-tab shares: reading the upload,
+and saving a result as a PNG (parameters embedded) in History, which is also the file
+users download.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import numpy as np
+from PIL import Image
+
+from genai_studio import images
+from genai_studio.history import Entry
+from genai_studio.ui.common import StudioContext, TabHandle, strings, tr
+
+TAB_ID = "image"
+RESULT_FILE = "result.png"
+
+# One line per sub-tab, in display order.
+SUBTABS: list[str] = [
+    "genai_studio.ui.image_inpaint",
+]
+
+strings(
+    {
+        "image.tab": ("Image", "图像"),
+        "image.before_after": ("Before / after", "处理前 / 处理后"),
+        "image.download": ("Result as PNG (settings embedded)", "结果 PNG（内含设置）"),
+        "image.status": ("Status", "状态"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class SubTabs:
+    """The Image tab's gr.Tabs, handed to each sub-tab so History can select it."""
+
+    tabs: gr.Tabs
+    tab_id: str = TAB_ID
+
+    def handle(self, subtab_id: str, tasks: tuple[str, ...], controls: dict[str, Any]) -> TabHandle:
+        return TabHandle(tab_id=self.tab_id, tasks=tasks, controls=controls, subtab=(self.tabs, subtab_id))
+
+
+def save_result(
+    ctx: StudioContext,
+    task: str,
+    model: str,
+    params: dict[str, Any],
+    result: Image.Image | np.ndarray,
+    summary: str,
+    extra_files: dict[str, bytes] | None = None,
+) -> tuple[Entry, Path]:
+    """Store `result` in History as a PNG carrying `params`; returns the entry and the PNG's
+    path (serve that path for download: Gradio would re-encode an image output as WebP)."""
+    png = images.png_bytes(result, {"task": task, "model": model, **params})
+    entry = ctx.history.save(task, model, params, summary, files={RESULT_FILE: png, **(extra_files or {})})
+    return entry, entry.file(RESULT_FILE)
+
+
+def build(ctx: StudioContext) -> list[TabHandle]:
+    """The Image tab; returns one handle per sub-tab (History reuses their settings)."""
+    modules = [importlib.import_module(name) for name in SUBTABS]
+    with gr.Tab(tr("image.tab"), id=TAB_ID), gr.Tabs() as tabs:
+        parent = SubTabs(tabs)
+        return [module.build(ctx, parent) for module in modules]

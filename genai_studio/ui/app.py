@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 # One line per tab, in display order. Each module has `build(ctx) -> TabHandle`.
 TABS: list[str] = [
     "genai_studio.ui.text_tab",
+    "genai_studio.ui.speech_tab",
     "genai_studio.ui.image_tab",
 ]
 

@@ -46,24 +46,32 @@ def _list(kind: str) -> list[tuple[str, str, str, str]]:
     return [m.groups() for m in rows if m and not m.group(3).startswith("mb/")]
 
 
+def _by_name(options: dict[str, str]) -> dict[str, str]:
+    """Sorted by display name (as users look for them); espeak-ng's names use _ for spaces."""
+    shown = {key: name.replace("_", " ").strip() for key, name in options.items()}
+    return dict(sorted(shown.items(), key=lambda item: (item[1].lower(), item[0])))
+
+
 @functools.cache
 def espeak_languages() -> dict[str, str]:
+    """Language code -> name, en-us first; aliases such as "fr" and "zh" included."""
     rows = _list("language")
-    languages = {code: name.replace("_", " ") for code, name, _, _ in rows}
+    languages = {code: name for code, name, _, _ in rows}
     also = [(int(rank), alias, code) for code, _, _, rest in rows for alias, rank in _ALSO.findall(rest)]
     for _, alias, code in sorted(also):  # best priority first: "fr" is French (France)
         languages.setdefault(alias, languages[code])
     if "cmn" in languages:
         languages.update({alias: languages["cmn"] for alias in ALIASES})
-    if DEFAULT_LANGUAGE in languages:  # the default first
-        languages = {DEFAULT_LANGUAGE: languages.pop(DEFAULT_LANGUAGE), **languages}
-    return languages
+    languages = _by_name(languages)
+    default = {DEFAULT_LANGUAGE: languages.pop(DEFAULT_LANGUAGE)} if DEFAULT_LANGUAGE in languages else {}
+    return {**default, **languages}
 
 
 @functools.cache
 def espeak_voices() -> dict[str, str]:
-    variants = {file.rpartition("/")[2]: name.replace("_", " ") for _, name, file, _ in _list("variant")}
-    return {"default": "Default", **variants}
+    """Voice variant -> name, "default" (the language's own voice) first."""
+    variants = {file.rpartition("/")[2]: name for _, name, file, _ in _list("variant")}
+    return {"default": "Default", **_by_name(variants)}
 
 
 class ESpeak(SpeechBackend):

@@ -40,7 +40,7 @@ class Settings:
     speech_models: tuple[str, ...] = ("hibari", "espeak")
     music_models: tuple[str, ...] = ()
     inpaint_models: tuple[str, ...] = ("classic-inpaint",)
-    colorize_models: tuple[str, ...] = ()
+    colorize_models: tuple[str, ...] = ("classic-colorize",)
     style_models: tuple[str, ...] = ()
     remote_api_key: str = ""  # bearer key for `openai:` text specs
     memory_budget_mb: int = 12_000  # models resident at once, estimated

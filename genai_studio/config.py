@@ -38,10 +38,10 @@ class Settings:
     output_dir: Path = Path("outputs")
     text_models: tuple[str, ...] = ("smollm2",)
     speech_models: tuple[str, ...] = ("hibari", "espeak")
-    music_models: tuple[str, ...] = ()
+    music_models: tuple[str, ...] = ("composer",)
     inpaint_models: tuple[str, ...] = ("classic-inpaint",)
     colorize_models: tuple[str, ...] = ("classic-colorize",)
-    style_models: tuple[str, ...] = ()
+    style_models: tuple[str, ...] = ("classic-style",)
     remote_api_key: str = ""  # bearer key for `openai:` text specs
     memory_budget_mb: int = 12_000  # models resident at once, estimated
     max_upload_mb: int = 50

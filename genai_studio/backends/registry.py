@@ -16,11 +16,15 @@ BACKENDS: dict[str, str] = {
     "gguf": "genai_studio.backends.text.embedded_llama:LocalGGUF",
     "transformers": "genai_studio.backends.text.hub_transformers:TransformersLM",
     "openai": "genai_studio.backends.text.remote_openai:OpenAICompatible",
+    "composer": "genai_studio.backends.music.embedded_composer:Composer",
+    "musicgen": "genai_studio.backends.music.hub_musicgen:MusicGen",
     "classic-inpaint": "genai_studio.backends.image.embedded_classic_inpaint:ClassicInpaint",
     "classic-colorize": "genai_studio.backends.image.embedded_colorize:ClassicColorize",
+    "classic-style": "genai_studio.backends.image.embedded_style:ClassicStyle",
     "hibari": "genai_studio.backends.speech.embedded_hibari:Hibari",
     "espeak": "genai_studio.backends.speech.embedded_espeak:ESpeak",
     "vits": "genai_studio.backends.speech.hub_vits:HubVits",
+    "bark": "genai_studio.backends.speech.hub_bark:HubBark",
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from abc import abstractmethod
 from collections.abc import Iterator
+from typing import ClassVar
 
 import numpy as np
 
@@ -19,12 +20,20 @@ from genai_studio.errors import InvalidInput
 Audio = tuple[int, np.ndarray]  # (sample rate in Hz, mono float32 samples in [-1, 1])
 
 
+def _stretch(audio: np.ndarray, speed: float) -> np.ndarray:
+    """Change pace without changing pitch (phase vocoder), for models that cannot do it themselves."""
+    import librosa
+
+    return np.clip(librosa.effects.time_stretch(audio, rate=speed), -1.0, 1.0).astype(np.float32)
+
+
 class SpeechBackend(Backend[SpeechRequest]):
     """A text-to-speech model. `voices()` and `languages()` map ids to names shown to users and
     must be cheap: the UI asks them before the model is loaded."""
 
     task = Task.SPEECH
     sample_rate: int = 24_000
+    native_speed: ClassVar[bool] = True  # False: the model has no pace control; audio is time-stretched
 
     @abstractmethod
     def voices(self) -> dict[str, str]:
@@ -46,6 +55,8 @@ class SpeechBackend(Backend[SpeechRequest]):
             if cancel.is_set():
                 break
             audio = np.clip(np.asarray(self.synthesize(sentence, request), np.float32).reshape(-1), -1.0, 1.0)
+            if not self.native_speed and request.speed != 1.0 and audio.size:
+                audio = _stretch(audio, request.speed)
             if audio.size:
                 chunks.append(audio)
                 yield Progress(f"Sentence {index} of {total}", index / total, (self.sample_rate, audio))

@@ -131,3 +131,28 @@ def test_the_studio_path_streams_through_the_manager(tmp_path):
     items = list(manager.run("espeak", request))
     assert [type(i) for i in items] == [Progress, Progress, Progress, Result]
     assert manager.resident() == ["espeak"]
+
+
+class CountingESpeak(ESpeak):
+    """espeak-ng that counts the sentences it was asked to speak."""
+
+    spoken = 0
+
+    def synthesize(self, sentence, request):
+        CountingESpeak.spoken += 1
+        return super().synthesize(sentence, request)
+
+
+def test_closing_the_stream_stops_between_sentences(tmp_path):
+    """What Gradio's Stop does: close the generator; the worker stops before the next sentence."""
+    manager = ModelManager(Settings(output_dir=tmp_path), factory=lambda _, s: CountingESpeak("", s))
+    backend = manager.backend_for("espeak")
+    text = " ".join(f"Sentence number {n}." for n in range(200))  # about 2 s of work
+    request = build_request(
+        text=text, voice="default", language="en-us", voices=backend.voices(), languages=backend.languages()
+    )
+    stream = manager.run("espeak", request)
+    assert isinstance(next(stream), Progress)
+    stream.close()
+    manager.load("espeak")  # waits for the job's lock: the worker has finished
+    assert CountingESpeak.spoken < 100

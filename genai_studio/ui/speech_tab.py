@@ -5,6 +5,7 @@ The first sentence plays while the rest is made; Stop ends synthesis between sen
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -43,10 +44,10 @@ strings(
     }
 )
 
-EXAMPLES = [
-    ["The quick brown fox jumps over the lazy dog. Then it naps in the sun.", "hibari", "en-us"],
-    ["你好，欢迎来到创作工作室。今天我们一起写一个故事。", "espeak", "cmn"],
-]
+EXAMPLES = {  # label (the same in both languages) -> text, model, language
+    "English · hibari": ["The quick brown fox jumps over the lazy dog. Then it naps.", "hibari", "en-us"],
+    "中文 · espeak-ng": ["你好，欢迎来到创作工作室。今天我们一起写一个故事。", "espeak", "cmn"],
+}
 
 
 def _options(ctx: StudioContext, spec: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -55,10 +56,9 @@ def _options(ctx: StudioContext, spec: str) -> tuple[dict[str, str], dict[str, s
 
 
 def _choices(options: dict[str, str]) -> list[tuple[str, str]]:
-    """(label, id) pairs; the id is shown too, as several ids can share a name (fr, fr-fr)."""
-    return [
-        (name if name.lower() == key.lower() else f"{name} · {key}", key) for key, name in options.items()
-    ]
+    """(label, id) pairs; a name several ids share (French for fr and fr-fr) gets its id added."""
+    names = Counter(options.values())
+    return [(f"{name} · {key}" if names[name] > 1 else name, key) for key, name in options.items()]
 
 
 def _dropdown(options: dict[str, str], current: Any) -> gr.Dropdown:
@@ -156,9 +156,9 @@ def build(ctx: StudioContext) -> TabHandle:
                     allow_custom_value=True,
                 )
                 speed = gr.Slider(MIN_SPEED, MAX_SPEED, value=1.0, step=0.05, label=tr("speech.speed"))
-        offered = [row for row in EXAMPLES if row[1] in specs]
+        offered = {label: row for label, row in EXAMPLES.items() if row[1] in specs}
         if offered:
-            gr.Examples(offered, inputs=[text, model, language])
+            gr.Examples(list(offered.values()), inputs=[text, model, language], example_labels=list(offered))
 
         on_click = generate.click(
             generate_speech,

@@ -290,13 +290,16 @@ class Region:
         return out
 
 
-def plan_region(mask: np.ndarray, working_size: int, *, context: float = 0.5, multiple: int = 1) -> Region:
+def plan_region(
+    mask: np.ndarray, working_size: int, *, context: float = 0.5, multiple: int = 1, upscale: bool = False
+) -> Region:
     """Choose the crop around the mask and the size to process it at.
 
     The crop spans the mask's bounding box grown by `context` times its size on each side
     (at least 32 px), clipped to the image; it is scaled down so its longer side is at most
-    `working_size`. `multiple` rounds the working size (e.g. 8 for latent-diffusion models;
-    the crop is then resized to a multiple, so its aspect may change by a few pixels).
+    `working_size` (or, with `upscale`, scaled to exactly that: diffusion models work badly
+    far below their native size). `multiple` rounds the working size (e.g. 8 for
+    latent-diffusion models; the aspect may then change by a few pixels).
     """
     height, width = mask.shape
     rows = np.flatnonzero(mask.any(axis=1))
@@ -308,7 +311,8 @@ def plan_region(mask: np.ndarray, working_size: int, *, context: float = 0.5, mu
     top, bottom = max(0, rows[0] - pad_y), min(height, rows[-1] + 1 + pad_y)
     left, right = max(0, cols[0] - pad_x), min(width, cols[-1] + 1 + pad_x)
     crop_w, crop_h = right - left, bottom - top
-    scale = min(1.0, working_size / max(crop_w, crop_h))
+    scale = working_size / max(crop_w, crop_h)
+    scale = scale if upscale else min(1.0, scale)
     work_w = max(multiple, round(crop_w * scale / multiple) * multiple)
     work_h = max(multiple, round(crop_h * scale / multiple) * multiple)
     return Region((int(left), int(top), int(right), int(bottom)), (work_w, work_h))

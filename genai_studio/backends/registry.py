@@ -19,6 +19,8 @@ BACKENDS: dict[str, str] = {
     "composer": "genai_studio.backends.music.embedded_composer:Composer",
     "musicgen": "genai_studio.backends.music.hub_musicgen:MusicGen",
     "classic-inpaint": "genai_studio.backends.image.embedded_classic_inpaint:ClassicInpaint",
+    "sd-inpaint": "genai_studio.backends.image.hub_diffusers_inpaint:DiffusersInpaint",
+    "sd-txt2img": "genai_studio.backends.image.hub_diffusers_txt2img:DiffusersTextToImage",
     "classic-colorize": "genai_studio.backends.image.embedded_colorize:ClassicColorize",
     "classic-style": "genai_studio.backends.image.embedded_style:ClassicStyle",
     "hibari": "genai_studio.backends.speech.embedded_hibari:Hibari",

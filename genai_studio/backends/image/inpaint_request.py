@@ -17,7 +17,8 @@ from genai_studio.inputs import bounded_int, bounded_number, choice, clean_text
 # auto: picked from the mask's shape; telea / ns: OpenCV (Telea 2004, Navier-Stokes);
 # patchmatch: exemplar fill. Diffusion backends ignore the method.
 METHODS = ("auto", "telea", "ns", "patchmatch")
-THIN_RADIUS_PX = 5.0  # masks no thicker than ~10 px (scratches, wires, text) diffuse well
+THIN_RADIUS_PX = 5.0  # strokes up to ~10 px wide (scratches, wires, text) diffuse well
+DEEP_SHARE_MAX = 0.05  # a mask with less of itself deeper than that counts as thin
 MAX_SEED = 2**31 - 1
 MAX_STEPS = 150
 
@@ -53,16 +54,19 @@ class InpaintRequest:
         }
 
 
-def mask_radius(mask: np.ndarray) -> float:
-    """Radius in pixels of the largest disc that fits inside the mask (its thickness / 2)."""
+def deep_share(mask: np.ndarray) -> float:
+    """Share of the masked pixels farther than THIN_RADIUS_PX from the mask's edge: about 0
+    for strokes (even where they cross), most of the mask for a solid hole."""
     padded = np.pad(mask.astype(np.uint8), 1)  # the image border does not end a stroke
-    return float(cv2.distanceTransform(padded, cv2.DIST_L2, 5).max())
+    depth = cv2.distanceTransform(padded, cv2.DIST_L2, 5)[1:-1, 1:-1]
+    masked = int(mask.sum())
+    return float((depth > THIN_RADIUS_PX).sum() / masked) if masked else 0.0
 
 
 def choose_method(mask: np.ndarray) -> str:
     """'telea' for thin masks, where diffusion from the edges is fast and clean; 'patchmatch'
-    for thicker holes, where diffusion smears and copied texture looks real."""
-    return "telea" if mask_radius(mask) <= THIN_RADIUS_PX else "patchmatch"
+    for holes, where diffusion smears and copied texture looks real."""
+    return "telea" if deep_share(mask) < DEEP_SHARE_MAX else "patchmatch"
 
 
 def build_inpaint_request(

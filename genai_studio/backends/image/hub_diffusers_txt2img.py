@@ -1,0 +1,118 @@
+"""Text to image with Stable Diffusion pipelines (SD 1.5, SD 2, SDXL...) through diffusers,
+by hub id or local folder: for users with a GPU (a CPU takes minutes per image)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from genai_studio.backends.base import Backend, Progress, Result, Task
+from genai_studio.backends.image import hub_diffusers_common as common
+from genai_studio.backends.image.hub_diffusers_common import Step
+from genai_studio.backends.image.inpaint_request import MAX_SEED, MAX_STEPS
+from genai_studio.inputs import bounded_int, bounded_number, clean_text
+
+log = logging.getLogger(__name__)
+
+MIN_SIDE, MAX_SIDE = 256, 2048
+
+
+@dataclass(frozen=True)
+class TextToImageRequest:
+    prompt: str
+    negative_prompt: str = ""
+    width: int = 512
+    height: int = 512
+    steps: int = 25
+    guidance: float = 7.5
+    seed: int | None = None  # None: random
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "prompt": self.prompt,
+            "negative_prompt": self.negative_prompt,
+            "width": self.width,
+            "height": self.height,
+            "steps": self.steps,
+            "guidance": self.guidance,
+            "seed": self.seed,
+        }
+
+
+def build_text_to_image_request(
+    *,
+    prompt: object,
+    negative_prompt: object = "",
+    width: object = 512,
+    height: object = 512,
+    steps: object = 25,
+    guidance: object = 7.5,
+    seed: object = -1,
+) -> TextToImageRequest:
+    """Check every user value; sizes must be multiples of 8 (the latent grid). Raises InvalidInput."""
+    width = bounded_int(width, field="Width", low=MIN_SIDE, high=MAX_SIDE)
+    height = bounded_int(height, field="Height", low=MIN_SIDE, high=MAX_SIDE)
+    seed_value = bounded_int(seed, field="Seed", low=-1, high=MAX_SEED)
+    return TextToImageRequest(
+        prompt=clean_text(prompt, field="Prompt", max_chars=2000),
+        negative_prompt=clean_text(
+            negative_prompt, field="Negative prompt", max_chars=2000, allow_empty=True
+        ),
+        width=width // 8 * 8,
+        height=height // 8 * 8,
+        steps=bounded_int(steps, field="Steps", low=1, high=MAX_STEPS),
+        guidance=bounded_number(guidance, field="Guidance", low=0.0, high=30.0),
+        seed=None if seed_value < 0 else seed_value,
+    )
+
+
+class DiffusersTextToImage(Backend[TextToImageRequest]):
+    name = "sd-txt2img"
+    task = Task.TEXT_TO_IMAGE
+    licence = "diffusers: Apache-2.0; weights: see the model card (SD 1.5/2: CreativeML OpenRAIL-M)"
+    estimated_memory_mb = 6000
+
+    def __init__(self, ref, settings) -> None:
+        super().__init__(ref, settings)
+        self._pipe: Any = None
+        self._device = "cpu"
+
+    def load(self, device: str) -> None:
+        self._pipe, self._device = common.load_pipeline("AutoPipelineForText2Image", self.ref, device)
+
+    def run(self, request: TextToImageRequest, cancel: threading.Event) -> Iterator[Progress | Result]:
+        if self._pipe is None:
+            raise RuntimeError("run() before load()")
+        seed = request.seed if request.seed is not None else int(np.random.default_rng().integers(MAX_SEED))
+        kwargs = dict(
+            prompt=request.prompt,
+            negative_prompt=request.negative_prompt or None,
+            width=request.width,
+            height=request.height,
+            num_inference_steps=request.steps,
+            guidance_scale=request.guidance,
+            generator=common.generator_for(seed, self._device),
+        )
+        yield Progress("Denoising…", 0.0)
+        output = None
+        for item in common.stream_pipeline(self._pipe, kwargs, cancel):
+            if isinstance(item, Step):
+                preview = Image.fromarray(item.preview).resize((request.width, request.height))
+                yield Progress(f"Step {item.step}/{item.total}", item.step / item.total, np.asarray(preview))
+            else:
+                output = item
+        if output is None or cancel.is_set():
+            return
+        params = {**request.params(), "seed": seed, "model_ref": self.ref}
+        yield Result(
+            np.asarray(output.images[0].convert("RGB")), params=params, info=f"Made with {self.ref}."
+        )
+
+    def unload(self) -> None:
+        self._pipe = None

@@ -113,28 +113,23 @@ def build(ctx: StudioContext) -> TabHandle:
             seed=seed,
         )
         conversation += [{"role": "user", "content": prompt}, {"role": "assistant", "content": ""}]
+        chosen = {"prompt": prompt, "mode": mode, "system_prompt": system_prompt, "model": model}
+        reported: dict[str, Any] = {}
         reply = ""
-        for item in ctx.manager.run(model, request):
-            if isinstance(item, Progress) and item.partial:
-                reply += item.partial
+        finished = False
+        try:
+            for item in ctx.manager.run(model, request):
+                if isinstance(item, Progress) and item.partial:
+                    reply += item.partial
+                elif isinstance(item, Result):
+                    reply, finished, reported = item.output, True, item.params
                 conversation[-1] = {"role": "assistant", "content": reply}
                 yield conversation
-            elif isinstance(item, Result):
-                ctx.history.save(
-                    TASK,
-                    model,
-                    params={
-                        "prompt": prompt,
-                        "mode": mode,
-                        "system_prompt": system_prompt,
-                        "model": model,
-                        **item.params,
-                    },
-                    summary=item.output[:120],
-                    files={"output.txt": item.output.encode()},
-                )
-                conversation[-1] = {"role": "assistant", "content": item.output}
-                yield conversation
+        finally:  # saved on Stop too: nothing the user saw is lost
+            if finished or reply:
+                params = {**request.params(), "stopped": not finished, **reported, **chosen}
+                files = {"output.txt": reply.encode()}
+                ctx.history.save(TASK, model, params=params, summary=reply[:120], files=files)
 
     def system_prompt_for(mode: str) -> str:
         return MODES[mode].system_prompt if mode in MODES else ""

@@ -23,6 +23,8 @@ BACKENDS: dict[str, str] = {
     "sd-txt2img": "genai_studio.backends.image.hub_diffusers_txt2img:DiffusersTextToImage",
     "classic-colorize": "genai_studio.backends.image.embedded_colorize:ClassicColorize",
     "classic-style": "genai_studio.backends.image.embedded_style:ClassicStyle",
+    "sd-colorize": "genai_studio.backends.image.hub_colorize:DiffusersColorize",
+    "sd-style": "genai_studio.backends.image.hub_style:DiffusersStyle",
     "hibari": "genai_studio.backends.speech.embedded_hibari:Hibari",
     "espeak": "genai_studio.backends.speech.embedded_espeak:ESpeak",
     "vits": "genai_studio.backends.speech.hub_vits:HubVits",

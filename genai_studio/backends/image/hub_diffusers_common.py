@@ -49,7 +49,7 @@ def load_pipeline(auto_class_name: str, ref: str, device: str) -> tuple[Any, str
     dtype = torch.float16 if device.startswith("cuda") else torch.float32
     auto_class = getattr(diffusers, auto_class_name)
     try:
-        pipe = auto_class.from_pretrained(ref, torch_dtype=dtype)
+        pipe = auto_class.from_pretrained(ref, dtype=dtype)
     except (OSError, ValueError) as exc:  # not on disk and no hub, or not a pipeline folder
         raise ModelUnavailable(
             f"Could not load {ref!r}: {exc}. Download it once with network access, "

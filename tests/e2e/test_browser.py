@@ -1,0 +1,62 @@
+"""The studio in a real browser: Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def open_studio(browser, studio, locale: str):
+    page = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(studio.url, wait_until="networkidle")
+    return page
+
+
+def test_text_streams_into_the_page_and_stop_stops(browser, studio):
+    page = open_studio(browser, studio, "en-US")
+    page.get_by_label("Your text").fill("Tell a long story about a lighthouse keeper and a storm.")
+    page.get_by_role("button", name="Generate", exact=True).click()
+    bot = page.locator(".message.bot, [data-testid='bot']").last
+    seen: list[str] = []
+    deadline = time.monotonic() + 60
+    while len(set(seen)) < 4 and time.monotonic() < deadline:
+        if bot.count():
+            seen.append(bot.inner_text())
+        time.sleep(0.05)
+    assert len({s for s in seen if s.strip()}) >= 3, "the reply should grow while it is made"
+    page.get_by_role("button", name="Stop", exact=True).click()
+    time.sleep(1.0)
+    after_stop = bot.inner_text()
+    time.sleep(1.5)
+    assert bot.inner_text() == after_stop, "text kept coming after Stop"
+
+
+def test_chinese_browser_gets_chinese_labels(browser, studio):
+    page = open_studio(browser, studio, "zh-CN")
+    assert page.get_by_role("button", name="生成").first.is_visible()
+    assert page.get_by_role("tab", name="历史").count() == 1

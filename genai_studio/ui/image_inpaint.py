@@ -13,7 +13,7 @@ from genai_studio.backends.base import ModelSpec, Progress, Result
 from genai_studio.backends.image.inpaint_request import METHODS, build_inpaint_request
 from genai_studio.inputs import choice
 from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, model_choices, strings, tr, user_errors
-from genai_studio.ui.image_tab import SubTabs, save_result
+from genai_studio.ui.image_tab import CheckedImage, CheckedImageEditor, SubTabs, save_result
 
 TASK = "inpaint"
 CLASSIC_BACKENDS = ("classic-inpaint",)  # cannot paint from a prompt: a full mask is refused
@@ -125,7 +125,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
         gr.Markdown(tr("inpaint.intro"))
         with gr.Row():
             with gr.Column(scale=3):
-                editor = gr.ImageEditor(
+                editor = CheckedImageEditor(
                     label=tr("inpaint.editor"),
                     type="filepath",
                     format="png",  # lossless: the untouched pixels must come back as they were
@@ -137,7 +137,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
                     height=520,
                 )
                 with gr.Accordion(tr("inpaint.mask"), open=False):
-                    mask = gr.Image(
+                    mask = CheckedImage(
                         label=tr("inpaint.mask"), type="filepath", sources=("upload",), height=200
                     )
             with gr.Column(scale=2):

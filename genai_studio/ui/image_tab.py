@@ -1,9 +1,9 @@
 """Image tab: one gr.Tab holding a sub-tab per image task (inpaint, colorize, style...).
 
 Each sub-tab module has `build(ctx, parent: SubTabs) -> TabHandle` and is listed, one line
-each, in SUBTABS. The helpers here are what every image sub-tab shares: reading the upload,
-and saving a result as a PNG (parameters embedded) in History, which is also the file
-users download.
+each, in SUBTABS. The helpers here are what every image sub-tab shares: image inputs that
+check uploads with the studio's own messages (CheckedImage, CheckedImageEditor), and saving
+a result as a PNG (parameters embedded) in History, which is also the file users download.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from genai_studio import images
+from genai_studio.errors import InvalidInput
 from genai_studio.history import Entry
 from genai_studio.ui.common import StudioContext, TabHandle, strings, tr
 
@@ -27,6 +28,8 @@ RESULT_FILE = "result.png"
 # One line per sub-tab, in display order.
 SUBTABS: list[str] = [
     "genai_studio.ui.image_inpaint",
+    "genai_studio.ui.image_colorize",
+    "genai_studio.ui.image_style",
 ]
 
 strings(
@@ -48,6 +51,38 @@ class SubTabs:
 
     def handle(self, subtab_id: str, tasks: tuple[str, ...], controls: dict[str, Any]) -> TabHandle:
         return TabHandle(tab_id=self.tab_id, tasks=tasks, controls=controls, subtab=(self.tabs, subtab_id))
+
+
+def _check_upload(file: Any, field: str) -> None:
+    """Decode an upload with the studio's checks before Gradio does, so a damaged, disguised
+    or oversized file gets a clear message instead of a generic processing error."""
+    source = getattr(file, "path", file)
+    if source is None:
+        return
+    try:
+        images.open_image(source, field=field)
+    except InvalidInput as exc:
+        raise gr.Error(str(exc), print_exception=False) from None
+
+
+class CheckedImageEditor(gr.ImageEditor):
+    """gr.ImageEditor whose background and layers pass `images.open_image` first."""
+
+    is_template = True  # the browser shows a plain ImageEditor
+
+    def convert_and_format_image(self, file: Any, flatten_on_white: bool = False) -> Any:
+        _check_upload(file, "The image")
+        return super().convert_and_format_image(file, flatten_on_white)
+
+
+class CheckedImage(gr.Image):
+    """gr.Image whose upload passes `images.open_image` first."""
+
+    is_template = True
+
+    def preprocess(self, payload: Any) -> Any:
+        _check_upload(payload, "The uploaded image")
+        return super().preprocess(payload)
 
 
 def save_result(

@@ -55,11 +55,12 @@ def test_disguised_file(tmp_path):
         images.load_image(str(path))
 
 
-def _png_header_only(width: int, height: int) -> bytes:
+def png_header_only(width: int, height: int) -> bytes:
     """A PNG that declares a huge size but holds one compressed row: a decompression bomb."""
 
     def chunk(kind: bytes, payload: bytes) -> bytes:
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+        crc = struct.pack(">I", zlib.crc32(kind + payload))
+        return struct.pack(">I", len(payload)) + kind + payload + crc
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return (
@@ -72,7 +73,7 @@ def _png_header_only(width: int, height: int) -> bytes:
 
 def test_decompression_bomb_is_refused_before_decoding(tmp_path):
     path = tmp_path / "bomb.png"
-    path.write_bytes(_png_header_only(20000, 20000))
+    path.write_bytes(png_header_only(20000, 20000))
     with pytest.raises(InvalidInput, match="too large"):
         images.load_image(str(path))
 
@@ -197,7 +198,7 @@ def test_region_of_a_small_image_is_not_scaled(astronaut):
     mask = np.zeros((512, 512), dtype=bool)
     mask[200:220, 200:260] = True
     region = images.plan_region(mask, working_size=1024, multiple=8)
-    left, top, right, bottom = region.box
+    left, _, right, _ = region.box
     assert region.scale == pytest.approx(1.0, abs=0.05) and right - left <= 512
 
 

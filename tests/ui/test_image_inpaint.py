@@ -1,0 +1,94 @@
+"""The Inpaint sub-tab driven through gradio_client against the launched studio."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gradio_client import handle_file
+from PIL import Image
+from skimage import data
+
+from genai_studio import images
+from tests.unit.test_images import png_header_only
+
+API = "/inpaint_image"
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("inpaint-inputs")
+    photo = data.coffee()  # 400x600, not square
+    Image.fromarray(photo).save(folder / "photo.png")
+    mask = np.zeros(photo.shape[:2], np.uint8)
+    mask[150:230, 250:350] = 255
+    Image.fromarray(mask).save(folder / "mask.png")
+    layer = np.zeros((*photo.shape[:2], 4), np.uint8)  # a brush layer: painted = opaque
+    layer[100:104, 50:550] = (255, 255, 255, 255)
+    Image.fromarray(layer, "RGBA").save(folder / "layer.png")
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "fake.png").write_bytes(b"this is not a picture at all" * 20)
+    (folder / "bomb.png").write_bytes(png_header_only(20000, 20000))
+    Image.new("RGB", (1, 1)).save(folder / "dot.png")
+    Image.new("L", (300, 300), 255).save(folder / "square.png")
+    return {"photo": photo, "mask": mask, "dir": folder}
+
+
+def editor(path, layers=()):
+    layer_files = [handle_file(str(p)) for p in layers]
+    return {"background": handle_file(str(path)), "layers": layer_files, "composite": None}
+
+
+def call(client, editor_value, mask=None, method="auto", seed=7):
+    return client.predict(
+        editor_value,
+        None if mask is None else handle_file(str(mask)),
+        "classic-inpaint",
+        method,
+        "",
+        "",
+        25,
+        7.5,
+        1.0,
+        seed,
+        api_name=API,
+    )
+
+
+def test_fill_with_an_uploaded_mask_returns_a_png_with_settings(studio, files):
+    folder = files["dir"]
+    (before, after), png, status = call(studio.client, editor(folder / "photo.png"), folder / "mask.png")
+    result = np.asarray(Image.open(png))
+    assert png.endswith(".png") and result.shape == files["photo"].shape  # the photo's own size
+    hole = files["mask"] > 0
+    assert np.array_equal(result[~hole], files["photo"][~hole])
+    params = images.read_png_params(png)
+    assert params["method"] == "patchmatch" and params["seed"] == 7 and params["model"] == "classic-inpaint"
+    assert "patchmatch" in status and before and after
+    history = studio.client.predict(api_name="/list_history")
+    assert any(row[2] == "inpaint" for row in history["data"])
+
+
+def test_brush_layers_make_the_mask(studio, files):
+    folder = files["dir"]
+    _, png, status = call(studio.client, editor(folder / "photo.png", [folder / "layer.png"]), method="auto")
+    assert "telea" in status  # a 4-pixel stroke: diffusion picked automatically
+    assert images.read_png_params(png)["masked_share"] > 0
+
+
+@pytest.mark.parametrize(
+    ("background", "mask", "message"),
+    [
+        ("photo.png", None, "mask is empty"),
+        ("empty.png", "mask.png", "empty file"),
+        ("fake.png", "mask.png", "not an image"),
+        ("bomb.png", "mask.png", "too large"),
+        ("dot.png", None, "too small: 1x1"),
+        ("photo.png", "square.png", "same shape"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_server_keeps_serving(studio, files, background, mask, message):
+    folder = files["dir"]
+    with pytest.raises(Exception, match=message):
+        call(studio.client, editor(folder / background), None if mask is None else folder / mask)
+    _, png, _ = call(studio.client, editor(folder / "photo.png"), folder / "mask.png", method="telea")
+    assert Image.open(png).size == (600, 400)

@@ -1,0 +1,199 @@
+"""Style sub-tab: give a photo the look of any style image (patch synthesis, or a diffusion
+model with an IP-Adapter), or one of the quick looks; strength blends with the photo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import gradio as gr
+import numpy as np
+
+from genai_studio import images
+from genai_studio.backends.base import Progress, Result
+from genai_studio.backends.image.style_request import LOOK_NAMES, WORK_SIDES, build_style_request
+from genai_studio.inputs import choice
+from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, model_choices, strings, tr, user_errors
+from genai_studio.ui.image_colorize import REFERENCES, preview_pair
+from genai_studio.ui.image_tab import SubTabs, save_result
+
+TASK = "style"
+
+strings(
+    {
+        "style.tab": ("Style", "风格迁移"),
+        "style.intro": (
+            "Upload a photo and a style image (a painting, a texture, any picture): the photo is "
+            "rebuilt from the style's own patches, coarse to fine, keeping its outlines. Or pick a "
+            "quick look. Strength blends the result with the photo; *keep colours* keeps the photo's "
+            "colours and takes only the style's strokes and tones.",
+            "上传照片和一张风格图（画作、纹理或任意图片）：照片由风格图自身的图块从粗到细重建，并保留轮廓。"
+            "也可选择快速风格。强度控制结果与原照片的混合；“保留颜色”只采用风格的笔触与明暗，保留照片原有颜色。",
+        ),
+        "style.content": ("Photo", "照片"),
+        "style.style": ("Style image", "风格图"),
+        "style.styles": ("Style images", "风格图示例"),
+        "style.look": ("Look", "风格"),
+        "style.look.style-image": ("From the style image", "来自风格图"),
+        "style.look.oil": ("Oil paint", "油画"),
+        "style.look.pencil": ("Pencil", "铅笔素描"),
+        "style.look.watercolour": ("Watercolour", "水彩"),
+        "style.look.cartoon": ("Cartoon", "卡通"),
+        "style.strength": ("Strength", "强度"),
+        "style.keep_colours": ("Keep the photo's colours", "保留照片颜色"),
+        "style.work_side": (
+            "Working size (patch synthesis; larger is finer and slower)",
+            "处理尺寸（越大越精细、越慢）",
+        ),
+        "style.prompt": ("Prompt (diffusion models)", "提示词（扩散模型）"),
+        "style.negative": ("Negative prompt", "反向提示词"),
+        "style.steps": ("Steps", "步数"),
+        "style.guidance": ("Guidance", "引导强度"),
+        "style.style_weight": ("Style weight (diffusion models)", "风格权重（扩散模型）"),
+        "style.run": ("Apply style", "应用风格"),
+    }
+)
+
+
+def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
+    specs = ctx.settings.style_models
+
+    @user_errors
+    def stylize_photo(
+        content: str | None,
+        style: str | None,
+        look: str,
+        model: str,
+        strength: float,
+        keep_colours: bool,
+        work_side: float,
+        prompt: str,
+        negative_prompt: str,
+        steps: float,
+        guidance: float,
+        style_weight: float,
+        seed: float,
+    ) -> Iterator[tuple[object, object, str]]:
+        """Give a photo the style of a style image, or a quick look; previews stream.
+
+        Args:
+            content: the photo to restyle.
+            style: the style image (needed for look "style-image").
+            look: style-image, oil, pencil, watercolour or cartoon (quick looks: classic models).
+            model: a model spec from the list the server offers.
+            strength: 0-1; classic models blend the result with the photo, diffusion models
+                repaint this share of the denoising steps.
+            keep_colours: keep the photo's colours, take only the style's strokes and tones.
+            work_side: working size of the patch synthesis, 256-1024 pixels.
+            prompt: words to steer the result (diffusion models).
+            negative_prompt: what to avoid (diffusion models).
+            steps: denoising steps (diffusion models).
+            guidance: classifier-free guidance scale (diffusion models).
+            style_weight: how strongly the style image counts, 0-2 (diffusion models).
+            seed: -1 for a random seed, or a fixed seed to repeat a result.
+        Returns:
+            (before, after) images, the result as a PNG file with the settings embedded, and a status line.
+        """
+        choice(model, field="Model", options=specs)
+        request = build_style_request(
+            ctx.settings,
+            content=content,
+            look=look,
+            style=style,
+            strength=strength,
+            keep_colours=keep_colours,
+            work_side=work_side,
+            prompt=prompt,
+            negative_prompt=negative_prompt,
+            steps=steps,
+            guidance=guidance,
+            style_weight=style_weight,
+            seed=seed,
+        )
+        before = request.content
+        for item in ctx.manager.run(model, request):
+            if isinstance(item, Progress):
+                slider = (
+                    preview_pair(before, item.partial) if isinstance(item.partial, np.ndarray) else gr.skip()
+                )
+                yield slider, gr.skip(), item.message
+            elif isinstance(item, Result):
+                params = {**item.params, "model": model}
+                extra = {"input.png": images.png_bytes(before)}
+                if request.style is not None:
+                    extra["style.png"] = images.png_bytes(request.style)
+                _, path = save_result(ctx, TASK, model, params, item.output, summary=look, extra_files=extra)
+                yield (before, item.output), str(path), item.info or "Done."
+
+    with gr.Tab(tr("style.tab"), id=TASK):
+        gr.Markdown(tr("style.intro"))
+        with gr.Row():
+            content = gr.Image(
+                label=tr("style.content"), type="filepath", sources=("upload", "clipboard"), height=360
+            )
+            with gr.Column():
+                style = gr.Image(
+                    label=tr("style.style"), type="filepath", sources=("upload", "clipboard"), height=280
+                )
+                samples = sorted((REFERENCES / "styles").glob("*.jpg")) + sorted(REFERENCES.glob("*.jpg"))
+                if samples:
+                    gr.Examples(
+                        [[str(path)] for path in samples],
+                        inputs=[style],
+                        example_labels=[path.stem for path in samples],
+                        label=tr("style.styles"),
+                    )
+            with gr.Column():
+                model = gr.Dropdown(
+                    model_choices(ctx, specs), value=specs[0] if specs else None, label=tr("common.model")
+                )
+                look = gr.Radio(
+                    [(tr(f"style.look.{name}"), name) for name in LOOK_NAMES],
+                    value=LOOK_NAMES[0],
+                    label=tr("style.look"),
+                )
+                strength = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label=tr("style.strength"))
+                keep_colours = gr.Checkbox(value=False, label=tr("style.keep_colours"))
+                prompt = gr.Textbox(value="", label=tr("style.prompt"), lines=2)
+                with gr.Accordion(tr("common.advanced"), open=False):
+                    work_side = gr.Slider(*WORK_SIDES, value=512, step=64, label=tr("style.work_side"))
+                    negative_prompt = gr.Textbox(value="", label=tr("style.negative"), lines=2)
+                    steps = gr.Slider(1, 100, value=20, step=1, label=tr("style.steps"))
+                    guidance = gr.Slider(0.0, 20.0, value=5.0, step=0.5, label=tr("style.guidance"))
+                    style_weight = gr.Slider(0.0, 2.0, value=0.8, step=0.05, label=tr("style.style_weight"))
+                    seed = gr.Number(value=-1, precision=0, label=tr("common.seed"))
+                with gr.Row():
+                    run = gr.Button(tr("style.run"), variant="primary")
+                    stop = gr.Button(tr("common.stop"), variant="stop")
+                status = gr.Markdown()
+        with gr.Row():
+            before_after = gr.ImageSlider(label=tr("image.before_after"), type="numpy", max_height=640)
+            download = gr.File(label=tr("image.download"), interactive=False)
+
+        controls = {
+            "model": model,
+            "look": look,
+            "strength": strength,
+            "keep_colours": keep_colours,
+            "work_side": work_side,
+            "prompt": prompt,
+            "negative_prompt": negative_prompt,
+            "steps": steps,
+            "guidance": guidance,
+            "style_weight": style_weight,
+            "seed": seed,
+        }
+        on_run = run.click(
+            stylize_photo,
+            inputs=[
+                *(content, style, look, model, strength, keep_colours, work_side),
+                *(prompt, negative_prompt, steps, guidance, style_weight, seed),
+            ],
+            outputs=[before_after, download, status],
+            api_name="stylize_photo",
+            concurrency_id=HEAVY,
+            concurrency_limit=1,
+            show_progress="minimal",
+        )
+        stop.click(None, cancels=[on_run], api_visibility="private")
+
+    return parent.handle(TASK, (TASK,), controls)

@@ -1,0 +1,77 @@
+"""The Style sub-tab through gradio_client against the launched studio."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+from skimage import data
+
+from genai_studio import images
+from genai_studio.history import History
+
+ENDPOINT = "/stylize_photo"
+STYLES = Path(__file__).resolve().parents[2] / "assets" / "images" / "reference" / "styles"
+
+
+@pytest.fixture(scope="module")
+def content(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("style-ui") / "cat.jpg"
+    Image.fromarray(data.chelsea()).save(path, quality=95)
+    return path
+
+
+def args(
+    content_path,
+    style=None,
+    look="style-image",
+    strength=1.0,
+    keep=False,
+    work_side=256,
+    model="classic-style",
+):
+    style_file = handle_file(str(style)) if style else None
+    return [handle_file(str(content_path)), style_file, look, model, strength, keep, work_side]
+
+
+TAIL = ["", "", 20, 5.0, 0.8, 7]  # prompt, negative prompt, steps, guidance, style weight, seed
+
+
+def test_style_image_streams_previews_then_a_png_with_settings(studio, content):
+    job = studio.client.submit(*args(content, STYLES / "swirling-strokes.jpg"), *TAIL, api_name=ENDPOINT)
+    _, png_path, status = job.result(timeout=120)
+    previews = [out for out in job.outputs()[:-1] if out[0]]
+    assert len(previews) >= 3, "each synthesis step should stream a preview"
+    assert "Styled (style-image)" in status
+    result = np.asarray(Image.open(png_path).convert("RGB"))
+    assert result.shape == data.chelsea().shape
+    params = images.read_png_params(png_path)
+    assert params["task"] == "style" and params["seed"] == 7 and params["work_side"] == 256
+    entry = next(e for e in History(studio.settings.history_dir).entries() if e.task == "style")
+    assert {"result.png", "input.png", "style.png"} <= set(entry.files)
+
+
+def test_quick_look_with_kept_colours(studio, content):
+    _, png_path, status = studio.client.predict(
+        *args(content, look="watercolour", strength=0.7, keep=True), *TAIL, api_name=ENDPOINT
+    )
+    params = images.read_png_params(png_path)
+    assert params["look"] == "watercolour" and params["keep_colours"] is True and params["strength"] == 0.7
+    assert "watercolour" in status
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"look": "style-image"}, "No style image"),
+        ({"look": "glitter"}, "Look must be one of|not in the list"),
+        ({"model": "sd-nothing"}, "Model must be one of|not in the list"),
+    ],
+)
+def test_bad_requests_get_clear_messages(studio, content, change, message):
+    with pytest.raises(AppError, match=message):
+        studio.client.predict(*args(content, **change), *TAIL, api_name=ENDPOINT)

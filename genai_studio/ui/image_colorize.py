@@ -17,7 +17,7 @@ from genai_studio.backends.image.colorize_request import METHODS, build_colorize
 from genai_studio.inputs import choice
 from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, model_choices, strings, tr, user_errors
 from genai_studio.ui.image_inpaint import _editor_parts as editor_parts
-from genai_studio.ui.image_tab import SubTabs, save_result
+from genai_studio.ui.image_tab import CheckedImage, CheckedImageEditor, SubTabs, save_result
 
 TASK = "colorize"
 REFERENCES = Path(__file__).resolve().parents[2] / "assets" / "images" / "reference"
@@ -131,7 +131,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
         gr.Markdown(tr("colorize.intro"))
         with gr.Row():
             with gr.Column(scale=3):
-                editor = gr.ImageEditor(
+                editor = CheckedImageEditor(
                     label=tr("colorize.editor"),
                     type="filepath",
                     format="png",  # lossless: hint colours must arrive as painted
@@ -151,7 +151,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
                     value="hints",
                     label=tr("colorize.method"),
                 )
-                reference = gr.Image(
+                reference = CheckedImage(
                     label=tr("colorize.reference"),
                     type="filepath",
                     sources=("upload", "clipboard"),

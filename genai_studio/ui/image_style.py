@@ -14,7 +14,7 @@ from genai_studio.backends.image.style_request import LOOK_NAMES, WORK_SIDES, bu
 from genai_studio.inputs import choice
 from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, model_choices, strings, tr, user_errors
 from genai_studio.ui.image_colorize import REFERENCES, preview_pair
-from genai_studio.ui.image_tab import SubTabs, save_result
+from genai_studio.ui.image_tab import CheckedImage, SubTabs, save_result
 
 TASK = "style"
 
@@ -127,11 +127,11 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
     with gr.Tab(tr("style.tab"), id=TASK):
         gr.Markdown(tr("style.intro"))
         with gr.Row():
-            content = gr.Image(
+            content = CheckedImage(
                 label=tr("style.content"), type="filepath", sources=("upload", "clipboard"), height=360
             )
             with gr.Column():
-                style = gr.Image(
+                style = CheckedImage(
                     label=tr("style.style"), type="filepath", sources=("upload", "clipboard"), height=280
                 )
                 samples = sorted((REFERENCES / "styles").glob("*.jpg")) + sorted(REFERENCES.glob("*.jpg"))

@@ -75,3 +75,10 @@ def test_quick_look_with_kept_colours(studio, content):
 def test_bad_requests_get_clear_messages(studio, content, change, message):
     with pytest.raises(AppError, match=message):
         studio.client.predict(*args(content, **change), *TAIL, api_name=ENDPOINT)
+
+
+def test_a_disguised_style_file_gets_a_clear_message(studio, content, tmp_path):
+    fake = tmp_path / "style.jpg"
+    fake.write_bytes(b"<html>not a picture</html>" * 20)
+    with pytest.raises(AppError, match="not an image"):
+        studio.client.predict(*args(content, fake), *TAIL, api_name=ENDPOINT)

@@ -13,6 +13,20 @@ from pathlib import Path
 
 ENV_PREFIX = "STUDIO_"
 
+# Offered in addition to the embedded defaults with --hub-models (for machines with a GPU and
+# internet; weights download on first use). Field name -> specs.
+RECOMMENDED_HUB_MODELS: dict[str, tuple[str, ...]] = {
+    "text_models": (
+        "transformers:HuggingFaceTB/SmolLM2-1.7B-Instruct",
+        "transformers:Qwen/Qwen2.5-1.5B-Instruct",
+    ),
+    "speech_models": ("vits:facebook/mms-tts-eng", "bark:suno/bark-small"),
+    "music_models": ("musicgen:facebook/musicgen-small", "musicgen:facebook/musicgen-medium"),
+    "inpaint_models": ("sd-inpaint:stable-diffusion-v1-5/stable-diffusion-inpainting",),
+    "colorize_models": ("sd-colorize:stable-diffusion-v1-5/stable-diffusion-v1-5",),
+    "style_models": ("sd-style:stable-diffusion-v1-5/stable-diffusion-v1-5",),
+}
+
 
 class SettingsError(ValueError):
     """A configuration that cannot be served safely (for example a share link without auth)."""
@@ -42,6 +56,7 @@ class Settings:
     inpaint_models: tuple[str, ...] = ("classic-inpaint",)
     colorize_models: tuple[str, ...] = ("classic-colorize",)
     style_models: tuple[str, ...] = ("classic-style",)
+    hub_models: bool = False  # also offer RECOMMENDED_HUB_MODELS
     remote_api_key: str = ""  # bearer key for `openai:` text specs
     memory_budget_mb: int = 12_000  # models resident at once, estimated
     max_upload_mb: int = 50
@@ -91,6 +106,7 @@ _HELP = {
     "inpaint_models": "comma-separated inpainting model specs",
     "colorize_models": "comma-separated colorization model specs",
     "style_models": "comma-separated style-transfer model specs",
+    "hub_models": "also offer the recommended hub models (GPU and internet; downloads on first use)",
     "remote_api_key": "API key sent to OpenAI-compatible servers (openai: specs)",
     "memory_budget_mb": "estimated memory that resident models may use",
     "max_upload_mb": "largest upload accepted",
@@ -149,4 +165,15 @@ def parse(argv: list[str] | None = None, environ: dict[str, str] | None = None) 
         if value is not None:
             default = getattr(settings, f.name)
             changes[f.name] = value if isinstance(value, bool) else _convert(f.name, value, default)
-    return replace(settings, **changes).check()
+    return with_hub_models(replace(settings, **changes)).check()
+
+
+def with_hub_models(settings: Settings) -> Settings:
+    """Append the recommended hub specs to each model list when `hub_models` is on."""
+    if not settings.hub_models:
+        return settings
+    extended = {
+        name: tuple(dict.fromkeys(getattr(settings, name) + specs))
+        for name, specs in RECOMMENDED_HUB_MODELS.items()
+    }
+    return replace(settings, **extended)

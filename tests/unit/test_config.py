@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from genai_studio.config import Settings, SettingsError, from_env, parse
+from genai_studio.backends.registry import BACKENDS
+from genai_studio.config import RECOMMENDED_HUB_MODELS, Settings, SettingsError, from_env, parse
 
 
 def test_defaults_are_local_and_offline():
@@ -42,3 +43,12 @@ def test_bad_numbers_in_environment_name_the_variable():
 
 def test_space_listens_on_every_interface():
     assert from_env({"SPACE_ID": "someone/studio"}).host == "0.0.0.0"
+
+
+def test_hub_models_are_offered_after_the_embedded_defaults():
+    settings = parse(["--hub-models"], environ={})
+    assert settings.text_models[0] == "smollm2"
+    assert any(spec.startswith("transformers:") for spec in settings.text_models)
+    assert all(spec.partition(":")[0] in BACKENDS for name in RECOMMENDED_HUB_MODELS
+               for spec in getattr(settings, name))
+    assert parse([], environ={}).text_models == ("smollm2",)

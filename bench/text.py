@@ -1,0 +1,157 @@
+"""Text benchmark: the studio's streaming path against raw llama-cpp-python, same run.
+
+    .venv/bin/python bench/text.py [--tokens 128] [--rounds 3]
+
+Prints time to first token and tokens/s for raw llama.cpp and for the studio (manager +
+backend, and through the launched Gradio server with gradio_client), the ratios between
+them, the time from `python app.py` to the first served page, and idle memory.
+Rounds are interleaved so that load from other processes hits both paths alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import httpx
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from genai_studio.backends.base import Progress  # noqa: E402
+from genai_studio.backends.manager import ModelManager  # noqa: E402
+from genai_studio.backends.text.embedded_llama import SmolLM2, smollm2_path  # noqa: E402
+from genai_studio.backends.text.request import build_request  # noqa: E402
+from genai_studio.config import Settings  # noqa: E402
+
+PROMPT = "Write a short story about a lighthouse keeper who finds a map."
+
+
+def timed_stream(pieces) -> tuple[float, float, int]:
+    """(seconds to first piece, tokens per second after it, pieces) for a stream of text."""
+    started = time.perf_counter()
+    first = None
+    count = 0
+    for piece in pieces:
+        if not piece:
+            continue
+        count += 1
+        if first is None:
+            first = time.perf_counter()
+    ended = time.perf_counter()
+    rate = (count - 1) / (ended - first) if count > 1 else 0.0
+    return first - started, rate, count
+
+
+def raw_llama(llm, messages, tokens: int):
+    chunks = llm.create_chat_completion(
+        messages=messages, max_tokens=tokens, temperature=0.0, top_p=1.0, seed=1, stream=True
+    )
+    return timed_stream(chunk["choices"][0]["delta"].get("content") for chunk in chunks)
+
+
+def studio_direct(manager: ModelManager, request):
+    return timed_stream(
+        item.partial for item in manager.run("smollm2", request) if isinstance(item, Progress)
+    )
+
+
+def studio_http(client, tokens: int):
+    from genai_studio.ui.text_tab import _message_text
+
+    job = client.submit(PROMPT, "write", None, "smollm2", tokens, 0.0, 1.0, 1, [], api_name="/generate_text")
+    last = ""
+
+    def pieces():
+        nonlocal last
+        for update in job:
+            text = _message_text(update[-1]["content"])
+            if text != last:
+                yield text[len(last) :] or " "
+                last = text
+
+    return timed_stream(pieces())
+
+
+def start_to_first_page(output_dir: str) -> tuple[float, float]:
+    """Seconds from `python app.py` to a served page, and the server's idle RSS in MB."""
+    port = 7900 + int(time.time()) % 50
+    command = [sys.executable, "app.py", "--port", str(port), "--output-dir", output_dir]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+            if process.poll() is not None:
+                raise RuntimeError("app.py exited")
+        elapsed = time.perf_counter() - started
+        time.sleep(1)
+        rss = psutil.Process(process.pid).memory_info().rss / 2**20
+        return elapsed, rss
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tokens", type=int, default=128)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    from gradio_client import Client
+    from llama_cpp import Llama
+
+    from genai_studio.ui.app import build_app, launch
+    from tests.conftest import free_port
+
+    with TemporaryDirectory() as tmp:
+        settings = Settings(output_dir=Path(tmp), port=free_port())
+        request = build_request(settings, prompt=PROMPT, max_new_tokens=args.tokens, temperature=0.0,
+                                top_p=1.0, seed=1)
+        threads = SmolLM2("", settings)
+        llm = Llama(model_path=str(smollm2_path()), n_ctx=8192, verbose=False,
+                    n_threads=psutil.cpu_count(logical=False) or 1)
+        manager = ModelManager(settings)
+        manager.load("smollm2")
+        demo = build_app(settings, manager)
+        launch(demo, settings, prevent_thread_lock=True, quiet=True)
+        client = Client(f"http://127.0.0.1:{settings.port}/", verbose=False)
+        del threads
+
+        results: dict[str, list[tuple[float, float, int]]] = {"raw": [], "studio": [], "http": []}
+        raw_llama(llm, request.chat(), 8)  # warm both paths once
+        studio_direct(manager, request)
+        for _ in range(args.rounds):
+            results["raw"].append(raw_llama(llm, request.chat(), args.tokens))
+            results["studio"].append(studio_direct(manager, request))
+            results["http"].append(studio_http(client, args.tokens))
+        demo.close()
+        start_s, idle_mb = start_to_first_page(tmp)
+
+    def median(path: str, index: int) -> float:
+        return statistics.median(r[index] for r in results[path])
+
+    raw_rate = median("raw", 1)
+    print(f"SmolLM2-135M Q4_1, greedy, {args.tokens} new tokens, {args.rounds} interleaved rounds, medians\n")
+    print("| path | first token (s) | tokens/s | ratio to raw tokens/s |")
+    print("|---|---|---|---|")
+    names = {"raw": "raw llama-cpp-python", "studio": "studio: manager + backend",
+             "http": "studio: Gradio server via gradio_client"}
+    for path, name in names.items():
+        rate = median(path, 1)
+        print(f"| {name} | {median(path, 0):.3f} | {rate:.1f} | {rate / raw_rate:.2f}x |")
+    print(f"\ncommand to first served page: {start_s:.2f} s; idle server memory: {idle_mb:.0f} MB RSS")
+
+
+if __name__ == "__main__":
+    main()

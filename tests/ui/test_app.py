@@ -1,0 +1,51 @@
+"""The assembled studio: fast start, translations, safety settings."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import httpx
+
+from genai_studio.ui import common
+
+
+def test_building_the_ui_imports_no_heavy_library(tmp_path):
+    code = (
+        "import sys; from pathlib import Path;"
+        "from genai_studio.config import Settings; from genai_studio.ui.app import build_app;"
+        f"build_app(Settings(output_dir=Path({str(tmp_path)!r})));"
+        "print(sorted(m for m in ('torch', 'diffusers', 'transformers', 'llama_cpp', 'onnxruntime')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_every_ui_string_has_english_and_chinese(studio):
+    translations = common.i18n().translations_dict
+    english, chinese = translations["en"], translations["zh-CN"]
+    assert english.keys() == chinese.keys()
+    assert all(english[k].strip() and chinese[k].strip() for k in english)
+    untranslated = [k for k in english if english[k] == chinese[k] and any(c.isalpha() for c in english[k])]
+    assert len(untranslated) <= 0.05 * len(english), untranslated
+
+
+def test_every_api_event_is_named_and_documented(studio):
+    api = studio.client.view_api(print_info=False, return_format="dict")
+    names = set(api["named_endpoints"])
+    assert {"/generate_text", "/list_history", "/clear_conversation"} <= names
+    assert not api["unnamed_endpoints"]
+
+
+def test_the_page_loads_and_oversize_uploads_are_refused(studio):
+    assert httpx.get(studio.url, timeout=10).status_code == 200
+    too_big = b"0" * (studio.settings.max_upload_mb * 2**20 + 1024)
+    response = httpx.post(f"{studio.url}gradio_api/upload", files={"files": ("big.png", too_big)}, timeout=60)
+    assert response.status_code == 413
+
+
+def test_files_outside_the_output_folder_are_not_served(studio):
+    for path in ("/etc/passwd", "app.py", "../app.py"):
+        response = httpx.get(f"{studio.url}gradio_api/file={path}", timeout=10)
+        assert response.status_code in (403, 404), path

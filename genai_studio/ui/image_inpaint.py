@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -17,6 +18,11 @@ from genai_studio.ui.image_tab import CheckedImage, CheckedImageEditor, SubTabs,
 
 TASK = "inpaint"
 CLASSIC_BACKENDS = ("classic-inpaint",)  # cannot paint from a prompt: a full mask is refused
+ASSETS = Path(__file__).resolve().parents[2] / "assets" / "images"
+EXAMPLES = (  # (photo, mask): an object to remove, scratches to mend
+    ("reference/coffee.jpg", "inpaint/coffee_spoon_mask.png"),
+    ("inpaint/astronaut_scratched.jpg", "inpaint/astronaut_scratches_mask.png"),
+)
 
 strings(
     {
@@ -41,6 +47,7 @@ strings(
         "inpaint.guidance": ("Guidance", "引导强度"),
         "inpaint.strength": ("Strength", "重绘强度"),
         "inpaint.fill": ("Fill", "填补"),
+        "inpaint.examples": ("Examples: a photo and its mask", "示例：照片及其蒙版"),
     }
 )
 
@@ -160,6 +167,11 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
                     fill = gr.Button(tr("inpaint.fill"), variant="primary")
                     stop = gr.Button(tr("common.stop"), variant="stop")
                 status = gr.Markdown()
+        gr.Examples(
+            [[str(ASSETS / photo), str(ASSETS / mask_file)] for photo, mask_file in EXAMPLES],
+            inputs=[editor, mask],
+            label=tr("inpaint.examples"),
+        )
         with gr.Row():
             before_after = gr.ImageSlider(label=tr("image.before_after"), type="numpy", max_height=640)
             download = gr.File(label=tr("image.download"), interactive=False)

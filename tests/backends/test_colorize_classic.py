@@ -172,9 +172,11 @@ def test_corrupt_files_are_refused(tmp_path, payload, message):
         build_colorize_request(SETTINGS, image=str(path), method="prompt")
 
 
-def test_tiny_and_mismatched_hint_layer(astronaut):
+def test_tiny_huge_and_mismatched_inputs(astronaut):
     with pytest.raises(InvalidInput, match="too small"):
         build_colorize_request(SETTINGS, image=np.zeros((4, 4, 3), np.uint8), method="prompt")
+    with pytest.raises(InvalidInput, match="too large"):
+        build_colorize_request(SETTINGS, image=np.zeros((20, 13_000, 3), np.uint8), method="prompt")
     wrong_shape = np.zeros((100, 400, 4), dtype=np.uint8)
     wrong_shape[:10, :10] = 255
     with pytest.raises(InvalidInput, match="same shape"):

@@ -48,6 +48,7 @@ class Settings:
     port: int = 7860
     share: bool = False
     auth: str = ""  # "user:password"; required when share is on
+    mcp: bool = True  # serve every API event as an MCP tool at /gradio_api/mcp/
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     output_dir: Path = Path("outputs")
     text_models: tuple[str, ...] = ("smollm2",)
@@ -98,6 +99,7 @@ _HELP = {
     "port": "port to listen on",
     "share": "open a public Gradio share link (needs --auth)",
     "auth": "user:password required to use the studio",
+    "mcp": "serve the API events as MCP tools (--no-mcp to turn off)",
     "device": "auto, cpu, cuda, cuda:N or mps",
     "output_dir": "folder for results and history",
     "text_models": "comma-separated text model specs, first is the default",

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 TABS: list[str] = [
     "genai_studio.ui.text_tab",
     "genai_studio.ui.speech_tab",
+    "genai_studio.ui.music_tab",
     "genai_studio.ui.image_tab",
 ]
 
@@ -53,6 +54,7 @@ def launch(demo: gr.Blocks, settings: Settings, **overrides: object):
         server_port=settings.port,
         share=settings.share,
         auth=settings.auth_pair(),
+        mcp_server=settings.mcp,
         max_file_size=f"{settings.max_upload_mb}mb",
         show_error=False,  # gr.Error messages still show; raw exceptions never reach users
         allowed_paths=[str(settings.output_dir.resolve())],  # history files; nothing else

@@ -49,3 +49,10 @@ def test_files_outside_the_output_folder_are_not_served(studio):
     for path in ("/etc/passwd", "app.py", "../app.py"):
         response = httpx.get(f"{studio.url}gradio_api/file={path}", timeout=10)
         assert response.status_code in (403, 404), path
+
+
+def test_api_events_are_mcp_tools(studio):
+    schema = httpx.get(f"{studio.url}gradio_api/mcp/schema", timeout=10).json()
+    tools = {tool["name"]: tool for tool in schema}
+    assert "generate_text" in tools
+    assert "language model" in tools["generate_text"]["description"]

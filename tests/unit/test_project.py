@@ -21,8 +21,8 @@ def pins() -> dict[str, str]:
     found = {}
     for line in (ROOT / "requirements.txt").read_text().splitlines():
         if "==" in line and not line.startswith("#"):
-            name, version = line.split("==")
-            found[name.strip().lower()] = version.strip()
+            name, version = line.split("#")[0].split("==")
+            found[name.split("[")[0].strip().lower()] = version.strip()
     return found
 
 

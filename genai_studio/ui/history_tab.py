@@ -76,7 +76,9 @@ def build(ctx: StudioContext, tabs: gr.Tabs, handles: list[TabHandle]) -> None:
     with gr.Tab(tr("history.tab"), id="history") as tab:
         gr.Markdown(tr("history.intro"))
         refresh = gr.Button(tr("history.refresh"), size="sm")
-        table = gr.Dataframe(headers=COLUMNS, interactive=False, label=tr("history.table"), wrap=True)
+        table = gr.Dataframe(
+            headers=COLUMNS, interactive=False, label=tr("history.table"), wrap=True, elem_id="history-table"
+        )
         entry_id = gr.Textbox(visible=False)
         with gr.Row():
             settings_view = gr.JSON(label=tr("history.settings"))
@@ -88,7 +90,12 @@ def build(ctx: StudioContext, tabs: gr.Tabs, handles: list[TabHandle]) -> None:
     controls = [component for handle in handles for component in handle.controls.values()]
     refresh.click(list_entries, outputs=table, api_name="list_history")
     tab.select(list_entries, outputs=table, api_visibility="private")
-    table.select(show_entry, inputs=table, outputs=[entry_id, settings_view, files, text], api_visibility="private")
+    table.select(
+        show_entry, inputs=table, outputs=[entry_id, settings_view, files, text], api_visibility="private"
+    )
     reuse.click(
-        reuse_settings, inputs=entry_id, outputs=[tabs, *subtab_selectors, *controls], api_visibility="private"
+        reuse_settings,
+        inputs=entry_id,
+        outputs=[tabs, *subtab_selectors, *controls],
+        api_visibility="private",
     )

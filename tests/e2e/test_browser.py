@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 
@@ -60,3 +61,38 @@ def test_chinese_browser_gets_chinese_labels(browser, studio):
     page = open_studio(browser, studio, "zh-CN")
     assert page.get_by_role("button", name="生成").first.is_visible()
     assert page.get_by_role("tab", name="历史").count() == 1
+
+
+def test_history_puts_a_past_result_back_into_its_tab(browser, studio):
+    prompt = "A limerick about a violet octopus."
+    studio.client.predict(
+        prompt,
+        "brainstorm",
+        "Answer in French.",
+        "smollm2",
+        12,
+        0.3,
+        0.9,
+        4242,
+        [],
+        api_name="/generate_text",
+    )
+    page = open_studio(browser, studio, "en-US")
+    page.get_by_role("tab", name="History").click()
+    newest = (
+        page.locator("#history-table")
+        .get_by_text(re.compile(r"^\d{8}-\d{6}-text-"))
+        .filter(visible=True)
+        .first
+    )
+    newest.wait_for(timeout=10_000)
+    newest.click()
+    page.get_by_role("button", name="Use these settings again").click()
+    text_box = page.get_by_label("Your text")
+    text_box.wait_for(state="visible", timeout=10_000)
+    deadline = time.monotonic() + 10
+    while text_box.input_value() != prompt and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert text_box.input_value() == prompt
+    assert page.get_by_label("System prompt").input_value() == "Answer in French."
+    assert page.get_by_label("Brainstorm").is_checked()

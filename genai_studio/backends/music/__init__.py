@@ -1,0 +1,1 @@
+"""Music backends: the embedded composer (our melody model + SoundFont rendering) and MusicGen."""

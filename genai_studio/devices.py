@@ -54,13 +54,16 @@ def available_mb() -> float:
     return psutil.virtual_memory().available / 2**20
 
 
+# How CUDA, torch's CPU allocator, ONNX Runtime and llama.cpp word running out of memory.
+_OOM_SIGNS = ("out of memory", "failed to allocate", "can't allocate memory", "cannot allocate memory")
+
+
 def is_out_of_memory(exc: BaseException) -> bool:
     """True for CPU and accelerator out-of-memory errors, whatever library raised them."""
     if isinstance(exc, MemoryError):
         return True
-    name = type(exc).__name__
     text = str(exc).lower()
-    return name == "OutOfMemoryError" or "out of memory" in text or "failed to allocate" in text
+    return type(exc).__name__ == "OutOfMemoryError" or any(sign in text for sign in _OOM_SIGNS)
 
 
 def free_memory() -> None:

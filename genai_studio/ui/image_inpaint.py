@@ -52,6 +52,11 @@ strings(
 )
 
 
+def _is_classic(spec: str) -> bool:
+    """Classic methods take a method and no prompt; diffusion models the other way round."""
+    return ModelSpec.parse(spec).backend in CLASSIC_BACKENDS
+
+
 def _editor_parts(editor: Any) -> tuple[Any, list[Any]]:
     """(background, brush layers) from a gr.ImageEditor value (a dict), or a plain image."""
     if isinstance(editor, dict):
@@ -107,7 +112,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             guidance=guidance,
             strength=strength,
             seed=seed,
-            allow_full_mask=ModelSpec.parse(model).backend not in CLASSIC_BACKENDS,
+            allow_full_mask=not _is_classic(model),
         )
         before = request.image
         for item in ctx.manager.run(model, request):
@@ -145,33 +150,48 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
                 )
                 with gr.Accordion(tr("inpaint.mask"), open=False):
                     mask = CheckedImage(
-                        label=tr("inpaint.mask"), type="filepath", sources=("upload",), height=200
+                        label=tr("inpaint.mask"),
+                        show_label=False,  # the accordion says it
+                        type="filepath",
+                        sources=("upload",),
+                        height=200,
                     )
             with gr.Column(scale=2):
                 model = gr.Dropdown(
                     model_choices(ctx, specs), value=specs[0] if specs else None, label=tr("common.model")
                 )
+                classic = _is_classic(specs[0]) if specs else True
                 method = gr.Radio(
                     [(tr(f"inpaint.method.{name}"), name) for name in METHODS],
                     value="auto",
                     label=tr("inpaint.method"),
+                    visible=classic,
                 )
-                prompt = gr.Textbox(value="", label=tr("inpaint.prompt"), lines=2)
+                prompt = gr.Textbox(value="", label=tr("inpaint.prompt"), lines=2, visible=not classic)
                 with gr.Accordion(tr("common.advanced"), open=False):
-                    negative_prompt = gr.Textbox(value="", label=tr("inpaint.negative"), lines=2)
-                    steps = gr.Slider(1, 100, value=25, step=1, label=tr("inpaint.steps"))
-                    guidance = gr.Slider(0.0, 20.0, value=7.5, step=0.5, label=tr("inpaint.guidance"))
-                    strength = gr.Slider(0.01, 1.0, value=1.0, step=0.01, label=tr("inpaint.strength"))
+                    negative_prompt = gr.Textbox(
+                        value="", label=tr("inpaint.negative"), lines=2, visible=not classic
+                    )
+                    steps = gr.Slider(
+                        1, 100, value=25, step=1, label=tr("inpaint.steps"), visible=not classic
+                    )
+                    guidance = gr.Slider(
+                        0.0, 20.0, value=7.5, step=0.5, label=tr("inpaint.guidance"), visible=not classic
+                    )
+                    strength = gr.Slider(
+                        0.01, 1.0, value=1.0, step=0.01, label=tr("inpaint.strength"), visible=not classic
+                    )
                     seed = gr.Number(value=-1, precision=0, label=tr("common.seed"))
                 with gr.Row():
                     fill = gr.Button(tr("inpaint.fill"), variant="primary")
                     stop = gr.Button(tr("common.stop"), variant="stop")
                 status = gr.Markdown()
-        gr.Examples(
+        examples = gr.Examples(
             [[str(ASSETS / photo), str(ASSETS / mask_file)] for photo, mask_file in EXAMPLES],
             inputs=[editor, mask],
             label=tr("inpaint.examples"),
         )
+        examples.dataset.headers = []  # the column headers would show untranslated label keys
         with gr.Row():
             before_after = gr.ImageSlider(label=tr("image.before_after"), type="numpy", max_height=640)
             download = gr.File(label=tr("image.download"), interactive=False)
@@ -186,6 +206,18 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             show_progress="minimal",
         )
         stop.click(None, cancels=[on_fill], api_visibility="private")
+
+        def controls_for(spec: str) -> list[Any]:
+            classic = _is_classic(spec)
+            return [gr.update(visible=classic)] + [gr.update(visible=not classic)] * 5
+
+        model.change(
+            controls_for,
+            model,
+            [method, prompt, negative_prompt, steps, guidance, strength],
+            api_visibility="private",
+            queue=False,
+        )
 
     return parent.handle(
         TASK,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from gradio_client import handle_file
@@ -9,6 +11,8 @@ from PIL import Image
 from skimage import data
 
 from genai_studio import images
+from genai_studio.history import History
+from tests.e2e.test_browser import browser, open_studio  # noqa: F401 - the shared browser fixture
 from tests.unit.test_images import png_header_only
 
 API = "/inpaint_image"
@@ -31,6 +35,10 @@ def files(tmp_path_factory):
     Image.new("RGB", (1, 1)).save(folder / "dot.png")
     Image.new("L", (300, 300), 255).save(folder / "square.png")
     return {"photo": photo, "mask": mask, "dir": folder}
+
+
+def studio_history(studio):
+    return History(studio.settings.history_dir).entries()
 
 
 def editor(path, layers=()):
@@ -92,3 +100,29 @@ def test_bad_input_gets_a_clear_message_and_server_keeps_serving(studio, files, 
         call(studio.client, editor(folder / background), None if mask is None else folder / mask)
     _, png, _ = call(studio.client, editor(folder / "photo.png"), folder / "mask.png", method="telea")
     assert Image.open(png).size == (600, 400)
+
+
+@pytest.mark.browser
+def test_painting_with_the_brush_in_a_browser_fills_the_stroke(browser, studio):  # noqa: F811
+    """Pick the example photo, drop its mask, paint over the spoon with the brush, Fill."""
+    page = open_studio(browser, studio, "en-US")
+    page.get_by_role("tab", name="Image").click()
+    page.get_by_role("tab", name="Inpaint").click()
+    page.locator("tr.tr-body").first.click()  # the coffee photo and its spoon mask
+    page.get_by_role("button", name="Or upload a mask").click()
+    page.get_by_role("button", name="Remove Image").click()
+    page.get_by_role("button", name="Brush", exact=True).click()
+    canvas = page.locator("canvas").first.bounding_box()
+    scale = min(canvas["width"] / 600, canvas["height"] / 400)  # the photo is 600x400, centred
+    left = canvas["x"] + (canvas["width"] - 600 * scale) / 2
+    top = canvas["y"] + (canvas["height"] - 400 * scale) / 2
+    page.mouse.move(left + 340 * scale, top + 260 * scale)
+    page.mouse.down()
+    for step in range(20):
+        page.mouse.move(left + (340 + 3 * step) * scale, top + (260 + 3 * step) * scale, steps=2)
+    page.mouse.up()
+    page.get_by_role("button", name="Fill", exact=True).click()
+    page.get_by_text(re.compile(r"Filled with (patchmatch|telea)")).wait_for(timeout=60_000)
+    entry = next(e for e in studio_history(studio) if e.task == "inpaint")
+    mask = np.asarray(Image.open(entry.file("mask.png"))) > 0
+    assert entry.params["width"] == 600 and mask[260:300, 340:400].mean() > 0.5 and mask.mean() < 0.1

@@ -46,7 +46,10 @@ strings(
             "calm jazz in F major, 90 bpm, 20 seconds, saxophone and piano",
             "平静的爵士乐，F 大调，90 bpm，20 秒，萨克斯和钢琴",
         ),
-        "music.understood": ("What I understood", "我理解的内容"),
+        "music.understood": (
+            "**What I understood** (change it with the settings on the right)",
+            "**我理解的内容**（可用右侧设置修改）",
+        ),
         "music.genre": ("Genre", "风格"),
         "music.mood": ("Mood", "情绪"),
         "music.key": ("Key", "调性"),
@@ -158,7 +161,9 @@ def build(ctx: StudioContext) -> TabHandle:
                     lines=3,
                     max_length=MAX_PROMPT_CHARS,
                 )
-                understood = gr.Markdown(label=tr("music.understood"), container=True)
+                with gr.Group():
+                    gr.Markdown(tr("music.understood"), padding=True)
+                    understood = gr.Markdown(padding=True)
                 with gr.Row():
                     generate = gr.Button(tr("common.generate"), variant="primary")
                     stop = gr.Button(tr("common.stop"), variant="stop")

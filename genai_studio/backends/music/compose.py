@@ -229,6 +229,7 @@ def compose(plan: MusicPlan, seed: int, model: MelodyModel) -> Piece:
     bars.append((tonic_bar, "end", 0))
 
     melodies: dict[tuple[str, int], list[Note]] = {}
+    melody_tonic = 60 + plan.tonic  # the model's pitches are semitones from here: contour kept
     start = 0
     while start < len(bars):  # one melody per section
         label = bars[start][1]
@@ -256,13 +257,8 @@ def compose(plan: MusicPlan, seed: int, model: MelodyModel) -> Piece:
                 )
             for note in melodies[key]:
                 if note.pitch is not None:
-                    arr.note(
-                        "melody",
-                        arr.absolute(note.pitch, 60 + plan.tonic - plan.tonic % 12),
-                        start * per_bar + note.beat,
-                        note.beats,
-                        96,
-                    )
+                    pitch = melody_tonic + note.pitch
+                    arr.note("melody", pitch, start * per_bar + note.beat, note.beats, 96)
         start = end
 
     total_s = plan.seconds + 0.5
@@ -281,7 +277,7 @@ def compose(plan: MusicPlan, seed: int, model: MelodyModel) -> Piece:
         _drums(arr, bar_beat, section_start=position == 0 and label not in ("", "end") and index > 0,
                fill=last_of_section, final=final)  # fmt: skip
         if final:
-            arr.note("melody", arr.absolute(0, 60), bar_beat, per_bar, 90, end=total_s)
+            arr.note("melody", melody_tonic, bar_beat, per_bar, 90, end=total_s)
     chart = " | ".join(_chart_name(plan, b[0]) for b in bars)
     return Piece(arr.midi, chart)
 

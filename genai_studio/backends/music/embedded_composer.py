@@ -40,7 +40,7 @@ class Composer(Backend[MusicRequest]):
 
     @property
     def label(self) -> str:
-        return "Composer (embedded: chords, arrangement, our melody transformer, SoundFont)"
+        return "Composer (embedded, offline)"
 
     def available(self) -> Availability:
         from genai_studio.backends.music.render import soundfont_path

@@ -26,8 +26,8 @@ SCALES = {
     "minor": (0, 2, 3, 5, 7, 8, 10, 11),
 }  # minor: with the leading tone
 LOWEST, HIGHEST = -5, 16  # melody range in semitones around the tonic
-CHORD_TONE_BONUS = 2.5  # logit bonus for chord tones on strong beats
-OFF_CHORD_PENALTY = 1.5  # logit penalty for other tones on strong beats
+CHORD_TONE_BONUS = 1.5  # logit bonus for chord tones on strong beats
+OFF_CHORD_PENALTY = 1.0  # logit penalty for other tones on strong beats
 REST_PENALTY = 1.0  # rests are fine in hymns, less so in a lead line
 
 _PITCH = np.array(

@@ -1,0 +1,243 @@
+"""Style-transfer benchmark: content kept, style taken, and speed, measured in one run.
+
+Content kept: SSIM of the lightness of result and content photo (1 = same structure).
+Style taken: Hellinger distance between the colour histograms of result and style image
+(0 = same colours) and a texture distance: the L2 distance between log standard
+deviations of a small filter bank (derivatives and Laplacians at 1, 2 and 4 px) on the
+lightness of result and style (0 = same texture statistics). Baselines: the content with
+the style's colours (colour transfer, the first stage of patch synthesis), a plain 50/50
+blend of content and style, and the content as it is.
+
+Speed: each method through the studio's backend at 512x512 and 2048x2048, against the SD 1.5
+image-to-image architecture (UNet, VAE, CLIP ViT-L text encoder; the IP-Adapter is not
+counted) built from its config with random weights: 1 and 2 denoising steps are timed at
+512x512 and extrapolated to 20 steps at strength 0.75 (15 denoising steps + fixed cost).
+
+    .venv/bin/python bench/style.py            # everything (SD part: a few minutes, ~5 GB RAM)
+    .venv/bin/python bench/style.py --no-sd    # embedded methods only
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+from skimage import data
+from skimage.metrics import structural_similarity
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from genai_studio.backends.base import Result  # noqa: E402
+from genai_studio.backends.image import lab  # noqa: E402
+from genai_studio.backends.image.embedded_style import ClassicStyle  # noqa: E402
+from genai_studio.backends.image.style_patch import colour_transfer  # noqa: E402
+from genai_studio.backends.image.style_request import build_style_request  # noqa: E402
+from genai_studio.config import Settings  # noqa: E402
+
+CONTENTS = ("astronaut", "chelsea", "coffee")
+STYLES = ROOT / "assets" / "images" / "reference" / "styles"
+STYLE_FILES = ("swirling-strokes.jpg", "stained-glass.jpg")
+LOOKS = ("oil", "pencil", "watercolour", "cartoon")
+SETTINGS = Settings()
+
+
+def photo(name: str, side: int = 512) -> np.ndarray:
+    image = getattr(data, name)()
+    scale = side / max(image.shape[:2])
+    return cv2.resize(
+        image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    )
+
+
+def style_image(name: str) -> np.ndarray:
+    return np.asarray(Image.open(STYLES / name).convert("RGB"))
+
+
+def content_ssim(result: np.ndarray, content: np.ndarray) -> float:
+    return float(structural_similarity(lab.lightness(result), lab.lightness(content), data_range=100.0))
+
+
+def colour_distance(a: np.ndarray, b: np.ndarray, bins: int = 8) -> float:
+    def histogram(rgb: np.ndarray) -> np.ndarray:
+        counts, _ = np.histogramdd(rgb.reshape(-1, 3), bins=bins, range=[(0, 256)] * 3)
+        return counts.ravel() / counts.sum()
+
+    return float(np.sqrt(max(0.0, 1 - np.sum(np.sqrt(histogram(a) * histogram(b))))))
+
+
+def texture_stats(rgb: np.ndarray) -> np.ndarray:
+    lightness = lab.lightness(rgb)
+    stats = []
+    for sigma in (1.0, 2.0, 4.0):
+        smooth = cv2.GaussianBlur(lightness, (0, 0), sigma)
+        for response in (
+            cv2.Sobel(smooth, cv2.CV_32F, 1, 0),
+            cv2.Sobel(smooth, cv2.CV_32F, 0, 1),
+            cv2.Laplacian(smooth, cv2.CV_32F),
+        ):
+            stats.append(np.log(response.std() + 1e-3))
+    return np.array(stats)
+
+
+def texture_distance(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.linalg.norm(texture_stats(a) - texture_stats(b)))
+
+
+def run(content: np.ndarray, **options) -> tuple[np.ndarray, float]:
+    request = build_style_request(SETTINGS, content=content, **options)
+    started = time.perf_counter()
+    result = list(ClassicStyle("", SETTINGS).run(request, threading.Event()))[-1]
+    assert isinstance(result, Result)
+    return result.output, time.perf_counter() - started
+
+
+def quality() -> None:
+    rows: dict[str, list[tuple[float, float, float]]] = {}
+    for style_name in STYLE_FILES:
+        style = style_image(style_name)
+        for name in CONTENTS:
+            content = photo(name)
+            outputs = {
+                "patch synthesis": run(content, style=style, seed=0)[0],
+                "patch, keep colours": run(content, style=style, seed=0, keep_colours=True)[0],
+                "baseline: colour transfer": np.rint(
+                    colour_transfer(content / 255.0, style / 255.0) * 255
+                ).astype(np.uint8),
+                "baseline: 50/50 blend": cv2.addWeighted(
+                    content, 0.5, cv2.resize(style, content.shape[1::-1]), 0.5, 0
+                ),
+            }
+            for method, out in outputs.items():
+                scores = (
+                    content_ssim(out, content),
+                    colour_distance(out, style),
+                    texture_distance(out, style),
+                )
+                rows.setdefault(method, []).append(scores)
+    print(f"\nQuality: {len(CONTENTS)} photos x {len(STYLE_FILES)} styles at 512 px (mean)")
+    print(f"{'method':28s} {'content SSIM':>12s} {'colour dist':>12s} {'texture dist':>13s}")
+    for method, values in rows.items():
+        ssim, colour, texture = np.mean(values, axis=0)
+        print(f"{method:28s} {ssim:12.3f} {colour:12.3f} {texture:13.3f}")
+    content = photo("astronaut")
+    print("\nQuick looks on astronaut (no style image): content SSIM, texture change vs the photo")
+    for look in LOOKS:
+        out, _ = run(content, look=look)
+        ssim, texture = content_ssim(out, content), texture_distance(out, content)
+        print(f"  {look:12s} SSIM {ssim:.3f}  texture dist {texture:.3f}")
+
+
+def speed() -> dict[tuple[str, int], float]:
+    style = style_image(STYLE_FILES[0])
+    timings: dict[tuple[str, int], float] = {}
+    for side in (512, 2048):
+        content = photo("astronaut", side)
+        run(content, look="oil")  # warm-up
+        timings[("patch synthesis (work 512)", side)] = min(
+            run(content, style=style, seed=0)[1] for _ in range(2)
+        )
+        if side == 2048:
+            timings[("patch synthesis (work 1024)", side)] = run(
+                content, style=style, seed=0, work_side=1024
+            )[1]
+        for look in LOOKS:
+            timings[(look, side)] = min(run(content, look=look)[1] for _ in range(3))
+    return timings
+
+
+def sd15_img2img_seconds(steps: int = 20, strength: float = 0.75) -> tuple[float, float, float]:
+    """(extrapolated seconds for `steps` at `strength`, seconds per step, fixed seconds), 512x512."""
+    import torch
+    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionImg2ImgPipeline, UNet2DConditionModel
+    from tokenizers.pre_tokenizers import ByteLevel
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(  # stable-diffusion-v1-5 unet/config.json
+        sample_size=64,
+        in_channels=4,
+        out_channels=4,
+        block_out_channels=(320, 640, 1280, 1280),
+        layers_per_block=2,
+        cross_attention_dim=768,
+        attention_head_dim=8,
+        down_block_types=(
+            "CrossAttnDownBlock2D",
+            "CrossAttnDownBlock2D",
+            "CrossAttnDownBlock2D",
+            "DownBlock2D",
+        ),
+        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"),
+    )
+    vae = AutoencoderKL(
+        block_out_channels=(128, 256, 512, 512),
+        down_block_types=("DownEncoderBlock2D",) * 4,
+        up_block_types=("UpDecoderBlock2D",) * 4,
+        latent_channels=4,
+        layers_per_block=2,
+        sample_size=512,
+    )
+    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
+    for char in sorted(ByteLevel.alphabet()):
+        vocab[char] = len(vocab)
+    tokenizer = CLIPTokenizer(vocab=vocab, merges=[], model_max_length=77)
+    text_encoder = CLIPTextModel(  # CLIP ViT-L/14 text tower, as in SD 1.5
+        CLIPTextConfig(hidden_size=768, intermediate_size=3072, num_attention_heads=12, num_hidden_layers=12,
+                       vocab_size=49408, max_position_embeddings=77, bos_token_id=0, eos_token_id=1,
+                       pad_token_id=1)
+    )  # fmt: skip
+    pipe = StableDiffusionImg2ImgPipeline(
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        unet=unet,
+        scheduler=DDIMScheduler(steps_offset=1),
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
+    pipe.set_progress_bar_config(disable=True)
+    image = Image.fromarray(photo("astronaut"))
+
+    def timed(n: int) -> float:
+        started = time.perf_counter()
+        with torch.inference_mode():  # strength 1.0: exactly n denoising steps
+            pipe(prompt="a painting", image=image, strength=1.0, num_inference_steps=n, guidance_scale=7.5)
+        return time.perf_counter() - started
+
+    timed(1)  # warm-up
+    one, two = timed(1), timed(2)
+    per_step = max(two - one, 1e-3)
+    fixed = max(one - per_step, 0.0)
+    return fixed + int(steps * strength) * per_step, per_step, fixed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--no-sd", action="store_true", help="skip the Stable Diffusion peer")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    cv2.setNumThreads(2)
+    quality()
+    timings = speed()
+    sd_total = None
+    if not args.no_sd:
+        sd_total, per_step, fixed = sd15_img2img_seconds()
+        print(f"\nSD 1.5 img2img, random weights, 512x512: {per_step:.1f} s/step, fixed {fixed:.1f} s;")
+        print(f"20 steps at strength 0.75 (15 denoising steps), extrapolated: {sd_total:.0f} s")
+    print("\nSpeed (seconds; ratio: SD 1.5 img2img at 512 / this method, same run)")
+    for (method, side), seconds in timings.items():
+        ratio = f"{sd_total / seconds:8.0f}x" if sd_total else ""
+        print(f"  {method:28s} {side:5d}px {seconds:8.2f} s {ratio}")
+
+
+if __name__ == "__main__":
+    main()

@@ -15,6 +15,7 @@ from typing import Any
 
 import gradio as gr
 import numpy as np
+from gradio import image_utils
 from PIL import Image
 
 from genai_studio import images
@@ -53,35 +54,45 @@ class SubTabs:
         return TabHandle(tab_id=self.tab_id, tasks=tasks, controls=controls, subtab=(self.tabs, subtab_id))
 
 
-def _check_upload(file: Any, field: str) -> None:
+def _open_upload(file: Any, field: str) -> Image.Image | None:
     """Decode an upload with the studio's checks before Gradio does, so a damaged, disguised
     or oversized file gets a clear message instead of a generic processing error."""
     source = getattr(file, "path", file)
     if source is None:
-        return
+        return None
     try:
-        images.open_image(source, field=field)
+        return images.open_image(source, field=field)
     except InvalidInput as exc:
         raise gr.Error(str(exc), print_exception=False) from None
 
 
 class CheckedImageEditor(gr.ImageEditor):
-    """gr.ImageEditor whose background and layers pass `images.open_image` first."""
+    """gr.ImageEditor whose background and layers are decoded by `images.open_image`: clear
+    messages for bad files, the EXIF rotation applied (as the browser shows the photo),
+    16-bit and CMYK converted as `images.to_rgb` documents, and passed on as lossless PNG."""
 
     is_template = True  # the browser shows a plain ImageEditor
 
     def convert_and_format_image(self, file: Any, flatten_on_white: bool = False) -> Any:
-        _check_upload(file, "The image")
-        return super().convert_and_format_image(file, flatten_on_white)
+        image = _open_upload(file, "The image")
+        if image is None:
+            return None
+        image = images.to_rgb(image) if flatten_on_white else image.convert("RGBA")  # layers keep alpha
+        return image_utils.format_image(image, self.type, self.GRADIO_CACHE, name="image", format="png")
 
 
 class CheckedImage(gr.Image):
-    """gr.Image whose upload passes `images.open_image` first."""
+    """gr.Image whose upload is checked by `images.open_image`; with type="filepath" the
+    original file is passed on untouched (so `images.load_image` handles alpha, EXIF, 16-bit)."""
 
     is_template = True
 
     def preprocess(self, payload: Any) -> Any:
-        _check_upload(payload, "The uploaded image")
+        if payload is None:
+            return None
+        _open_upload(payload, "The uploaded image")
+        if self.type == "filepath" and payload.path and not (payload.url or "").startswith("data:"):
+            return str(payload.path)
         return super().preprocess(payload)
 
 

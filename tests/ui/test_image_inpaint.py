@@ -34,6 +34,17 @@ def files(tmp_path_factory):
     (folder / "bomb.png").write_bytes(png_header_only(20000, 20000))
     Image.new("RGB", (1, 1)).save(folder / "dot.png")
     Image.new("L", (300, 300), 255).save(folder / "square.png")
+    rotated = Image.fromarray(photo)  # stored 600x400, shown (EXIF "rotate 90 CW") as 400x600
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    rotated.save(folder / "rotated.jpg", quality=95, exif=exif.tobytes())
+    Image.fromarray(np.ascontiguousarray(np.rot90(mask, -1))).save(folder / "rotated_mask.png")
+    grey16 = (np.asarray(Image.fromarray(photo).convert("L"), dtype=np.uint16) * 257).astype(np.uint16)
+    Image.fromarray(grey16).save(folder / "grey16.png")
+    Image.fromarray(photo).convert("CMYK").save(folder / "cmyk.jpg", quality=95)
+    rgba = np.dstack([photo, np.full(photo.shape[:2], 255, np.uint8)])
+    rgba[:50, :50, 3] = 0  # a transparent corner: composited over white
+    Image.fromarray(rgba, "RGBA").save(folder / "rgba.png")
     return {"photo": photo, "mask": mask, "dir": folder}
 
 
@@ -100,6 +111,28 @@ def test_bad_input_gets_a_clear_message_and_server_keeps_serving(studio, files, 
         call(studio.client, editor(folder / background), None if mask is None else folder / mask)
     _, png, _ = call(studio.client, editor(folder / "photo.png"), folder / "mask.png", method="telea")
     assert Image.open(png).size == (600, 400)
+
+
+@pytest.mark.parametrize("name", ["grey16.png", "cmyk.jpg", "rgba.png"])
+def test_unusual_photos_are_converted_to_rgb(studio, files, name):
+    folder = files["dir"]
+    _, png, _ = call(studio.client, editor(folder / name), folder / "mask.png", method="telea")
+    result = np.asarray(Image.open(png))
+    assert result.shape == files["photo"].shape
+    if name == "grey16.png":  # scaled from 16 bits, not clipped to white
+        assert 60 < result.mean() < 200 and np.ptp(result[..., 0]) > 150
+    elif name == "rgba.png":
+        assert result[:50, :50].min() == 255
+        assert np.array_equal(result[300:, :200], files["photo"][300:, :200])
+    else:
+        assert np.abs(result[300:].astype(int) - files["photo"][300:]).mean() < 12
+
+
+def test_exif_rotated_photo_is_filled_as_shown(studio, files):
+    folder = files["dir"]
+    photo, mask = editor(folder / "rotated.jpg"), folder / "rotated_mask.png"
+    _, png, _ = call(studio.client, photo, mask, method="telea")
+    assert Image.open(png).size == (400, 600)
 
 
 @pytest.mark.browser

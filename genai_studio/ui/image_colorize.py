@@ -189,6 +189,14 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             show_progress="minimal",
         )
         stop.click(None, cancels=[on_run], api_visibility="private")
+        # Picking a reference photo means the user wants the reference method.
+        reference.change(
+            lambda picked, current: "reference" if picked else current,
+            inputs=[reference, method],
+            outputs=method,
+            api_visibility="private",
+            queue=False,
+        )
 
     return parent.handle(
         TASK,

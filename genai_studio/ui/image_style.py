@@ -32,6 +32,7 @@ strings(
         "style.content": ("Photo", "照片"),
         "style.style": ("Style image", "风格图"),
         "style.styles": ("Style images", "风格图示例"),
+        "style.photos": ("Example photos", "示例照片"),
         "style.look": ("Look", "风格"),
         "style.look.style-image": ("From the style image", "来自风格图"),
         "style.look.oil": ("Oil paint", "油画"),
@@ -127,9 +128,18 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
     with gr.Tab(tr("style.tab"), id=TASK):
         gr.Markdown(tr("style.intro"))
         with gr.Row():
-            content = CheckedImage(
-                label=tr("style.content"), type="filepath", sources=("upload", "clipboard"), height=360
-            )
+            with gr.Column():
+                content = CheckedImage(
+                    label=tr("style.content"), type="filepath", sources=("upload", "clipboard"), height=360
+                )
+                photos = sorted(REFERENCES.glob("*.jpg"))
+                if photos:
+                    gr.Examples(
+                        [[str(path)] for path in photos],
+                        inputs=[content],
+                        example_labels=[path.stem for path in photos],
+                        label=tr("style.photos"),
+                    )
             with gr.Column():
                 style = CheckedImage(
                     label=tr("style.style"), type="filepath", sources=("upload", "clipboard"), height=280

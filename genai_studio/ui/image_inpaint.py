@@ -128,7 +128,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
                     model,
                     params,
                     item.output,
-                    summary=f"{params.get('method', model)}: {prompt[:80]}".strip(": "),
+                    summary=f"{params['method'] if _is_classic(model) else model}: {prompt[:80]}".strip(": "),
                     extra_files={"input.png": images.png_bytes(before), "mask.png": mask_png},
                 )
                 yield (before, item.output), str(path), item.info or "Done."

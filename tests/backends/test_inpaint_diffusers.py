@@ -120,7 +120,7 @@ def test_inpaints_at_the_photo_resolution_with_step_previews(inpainter):
     assert len(previews) >= 2 and all(p.partial.shape == photo.shape for p in previews)
     assert np.array_equal(result.output[~mask], photo[~mask])  # only the hole is repainted
     assert np.abs(result.output[mask].astype(int) - photo[mask]).mean() > 5
-    assert result.params["seed"] == 3 and result.params["method"] == "diffusion"
+    assert result.params["seed"] == 3 and result.params["model_ref"].endswith("inpaint")
 
 
 def test_same_seed_same_image(inpainter):

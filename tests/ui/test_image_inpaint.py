@@ -6,12 +6,15 @@ import re
 
 import numpy as np
 import pytest
-from gradio_client import handle_file
+from gradio_client import Client, handle_file
 from PIL import Image
 from skimage import data
 
 from genai_studio import images
+from genai_studio.config import Settings
 from genai_studio.history import History
+from genai_studio.ui.app import build_app, launch
+from tests.conftest import free_port
 from tests.e2e.test_browser import browser, open_studio  # noqa: F401 - the shared browser fixture
 from tests.unit.test_images import png_header_only
 
@@ -159,3 +162,44 @@ def test_painting_with_the_brush_in_a_browser_fills_the_stroke(browser, studio):
     entry = next(e for e in studio_history(studio) if e.task == "inpaint")
     mask = np.asarray(Image.open(entry.file("mask.png"))) > 0
     assert entry.params["width"] == 600 and mask[260:300, 340:400].mean() > 0.5 and mask.mean() < 0.1
+
+
+@pytest.fixture(scope="module")
+def sd_studio(tmp_path_factory):
+    """A second studio whose first inpainting model is a tiny random SD pipeline on disk."""
+    from tests.backends.test_inpaint_diffusers import _tiny_pipeline
+
+    root = tmp_path_factory.mktemp("sd-studio")
+    _tiny_pipeline(9).save_pretrained(root / "tiny-inpaint")
+    spec = f"sd-inpaint:{root / 'tiny-inpaint'}"
+    settings = Settings(port=free_port(), output_dir=root / "out", inpaint_models=(spec, "classic-inpaint"))
+    demo = build_app(settings)
+    launch(demo, settings, prevent_thread_lock=True, quiet=True)
+    try:
+        yield Client(f"http://127.0.0.1:{settings.port}/", verbose=False), spec
+    finally:
+        demo.close()
+
+
+def test_diffusion_model_streams_previews_and_keeps_the_photo_outside_the_hole(sd_studio, files):
+    client, spec = sd_studio
+    folder = files["dir"]
+    inputs = (editor(folder / "photo.png"), handle_file(str(folder / "mask.png")), spec, "auto")
+    job = client.submit(*inputs, "a red apple", "", 2, 5.0, 1.0, 9, api_name=API)
+    _, png, status = job.result()
+    steps = [out for out in job.outputs() if str(out[2]).startswith("Step")]
+    previews = [out for out in steps if isinstance(out[0], (list, tuple))]
+    assert len(previews) >= 2 and all(out[0][1] for out in previews) and "Inpainted" in status
+    result = np.asarray(Image.open(png))
+    hole = files["mask"] > 0
+    assert result.shape == files["photo"].shape and np.array_equal(result[~hole], files["photo"][~hole])
+    assert images.read_png_params(png)["model"] == spec
+
+
+def test_diffusion_model_accepts_a_full_mask(sd_studio, files):
+    client, spec = sd_studio
+    folder = files["dir"]
+    Image.new("L", (600, 400), 255).save(folder / "full.png")
+    inputs = (editor(folder / "photo.png"), handle_file(str(folder / "full.png")), spec, "auto")
+    _, png, _ = client.predict(*inputs, "a beach", "", 2, 5.0, 1.0, 1, api_name=API)
+    assert Image.open(png).size == (600, 400)

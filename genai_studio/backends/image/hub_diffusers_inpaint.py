@@ -86,7 +86,7 @@ class DiffusersInpaint(Backend[InpaintRequest]):
         if output is None or cancel.is_set():
             return
         result = region.paste(request.image, request.mask, np.asarray(output.images[0].convert("RGB")))
-        params = {**request.params(), "method": "diffusion", "seed": seed, "model_ref": self.ref}
+        params = {**request.params(), "seed": seed, "model_ref": self.ref}
         yield Result(result, params=params, info=f"Inpainted with {self.ref}.")
 
     def unload(self) -> None:

@@ -7,7 +7,7 @@ part of the training set, never on validation) and writes:
 - assets/music/melody_transformer.npz: the weights and their shape (read by melody.py);
 - assets/music/melody_transformer.json: data, settings and the perplexities.
 
-    .venv/bin/python -m genai_studio.backends.music.training.train --steps 900
+    .venv/bin/python -m genai_studio.backends.music.training.train --steps 450
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ASSETS / "melodies.json")
     parser.add_argument("--out", type=Path, default=ASSETS / "melody_transformer")
     parser.add_argument("--seed", type=int, default=1234)
-    parser.add_argument("--steps", type=int, default=900)
+    parser.add_argument("--steps", type=int, default=450)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--threads", type=int, default=2)

@@ -187,3 +187,14 @@ def test_full_mask_is_allowed_for_models_that_paint_from_a_prompt():
     photo = data.astronaut()
     request = build_inpaint_request(Settings(), image=photo, mask_upload=full, allow_full_mask=True)
     assert request.mask.all()
+
+
+@pytest.mark.slow
+def test_a_4000_pixel_photo_with_a_large_hole(backend):
+    photo = cv2.resize(data.coffee(), (4000, 2667), interpolation=cv2.INTER_CUBIC)
+    mask = block(photo.shape[:2], 1200, 2300, (700, 500))
+    started = time.perf_counter()
+    result = run(backend, InpaintRequest(photo, mask, seed=3))
+    assert result.params["method"] == "patchmatch" and result.output.shape == photo.shape
+    assert np.array_equal(result.output[~mask], photo[~mask])
+    assert time.perf_counter() - started < 60

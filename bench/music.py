@@ -82,11 +82,8 @@ def musicgen_small():
     ]
     vocab += [(c, -20.0) for c in "abcdefghijklmnopqrstuvwxyz0123456789,."]
     tokenizer = tf.T5TokenizerFast(vocab=vocab, extra_ids=0)
-    processor = tf.MusicgenProcessor(
-        tf.EncodecFeatureExtractor(feature_size=1, sampling_rate=32000), tokenizer
-    )
     backend = MusicGen("musicgen-small architecture, random weights", SETTINGS)
-    backend._model, backend._processor = model, processor  # what load() would do with downloaded weights
+    backend._model, backend._tokenizer = model, tokenizer  # what load() would do with downloaded weights
     parameters = sum(p.numel() for p in model.parameters())
     return backend, parameters
 

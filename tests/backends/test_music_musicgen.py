@@ -17,9 +17,9 @@ SETTINGS = Settings()
 CODEBOOKS = 4
 
 
-@pytest.fixture(scope="module")
-def tiny_musicgen(tmp_path_factory) -> str:
-    """A 4-codebook MusicGen at 8 kHz, 80 frames a second, with a one-layer T5 text encoder."""
+def save_tiny_musicgen(folder, melody: bool = False) -> str:
+    """A 4-codebook MusicGen (or MusicGen-melody) at 8 kHz, 80 frames a second, with a
+    one-layer T5 text encoder and a small T5 tokenizer, saved like a hub checkpoint."""
     transformers = pytest.importorskip("transformers")
     words = [
         "happy",
@@ -46,7 +46,8 @@ def tiny_musicgen(tmp_path_factory) -> str:
         upsampling_ratios=[10, 10], codebook_size=64, codebook_dim=8, num_lstm_layers=1,
         target_bandwidths=[3.2], chunk_length_s=None, overlap=None,
     )  # fmt: skip
-    decoder = transformers.MusicgenDecoderConfig(
+    prefix = "MusicgenMelody" if melody else "Musicgen"
+    decoder = getattr(transformers, f"{prefix}DecoderConfig")(
         vocab_size=64, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, ffn_dim=32,
         num_codebooks=CODEBOOKS, audio_channels=1, max_position_embeddings=4096,
         pad_token_id=64, bos_token_id=64, decoder_start_token_id=64,
@@ -54,23 +55,29 @@ def tiny_musicgen(tmp_path_factory) -> str:
     text = transformers.T5Config(
         vocab_size=len(tokenizer), d_model=16, d_kv=8, d_ff=32, num_layers=1, num_heads=2
     )
-    config = transformers.MusicgenConfig(
+    config = getattr(transformers, f"{prefix}Config")(
         text_encoder=text.to_dict(), audio_encoder=codec.to_dict(), decoder=decoder.to_dict()
     )
-    model = transformers.MusicgenForConditionalGeneration(config)
+    model = getattr(transformers, f"{prefix}ForConditionalGeneration")(config)
     for (
         layer
     ) in model.audio_encoder.quantizer.layers:  # EnCodec codebooks start at zero: every code sounds alike
         layer.codebook.embed.normal_()
     model.generation_config.decoder_start_token_id = model.generation_config.pad_token_id = 64
     model.generation_config.max_length = 4096
-    folder = tmp_path_factory.mktemp("tiny-musicgen")
     model.save_pretrained(folder)
-    feature_extractor = transformers.EncodecFeatureExtractor(feature_size=1, sampling_rate=8000)
-    transformers.MusicgenProcessor(feature_extractor=feature_extractor, tokenizer=tokenizer).save_pretrained(
-        folder
-    )
+    tokenizer.save_pretrained(folder)
+    if not melody:  # musicgen-melody's feature extractor needs torchaudio; only text is used here
+        feature_extractor = transformers.EncodecFeatureExtractor(feature_size=1, sampling_rate=8000)
+        transformers.MusicgenProcessor(
+            feature_extractor=feature_extractor, tokenizer=tokenizer
+        ).save_pretrained(folder)
     return str(folder)
+
+
+@pytest.fixture(scope="module")
+def tiny_musicgen(tmp_path_factory) -> str:
+    return save_tiny_musicgen(tmp_path_factory.mktemp("tiny-musicgen"))
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +130,13 @@ def test_stop_ends_generation_early(musicgen):
 def test_longer_than_musicgen_can_is_a_clear_message(musicgen):
     with pytest.raises(InvalidInput, match="at most 30 s"):
         list(musicgen.run(build_request(SETTINGS, prompt="pop, 2 minutes", seed=1), threading.Event()))
+
+
+def test_musicgen_melody_checkpoints_load_and_stream_too(tmp_path):
+    from genai_studio.backends.music.hub_musicgen import MusicGen
+
+    backend = MusicGen(save_tiny_musicgen(tmp_path, melody=True), SETTINGS)
+    backend.load("cpu")
+    chunks, result = run(backend, "happy jazz, 5 s")
+    assert type(backend._model).__name__ == "MusicgenMelodyForConditionalGeneration"
+    assert len(chunks) >= 5 and abs(result.output.seconds - 5) <= 0.25

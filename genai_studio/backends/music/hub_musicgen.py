@@ -1,5 +1,8 @@
 """MusicGen (small, medium, large, melody) through transformers, by hub id or local folder.
 
+The text prompt conditions the music (melody checkpoints too: conditioning on a hummed tune
+is not offered, which also spares torchaudio).
+
 Audio streams while it is generated: a stopping criterion, called by `generate` after every
 step, sees the tokens so far, undoes MusicGen's codebook delay pattern for the frames that
 are complete and decodes them with EnCodec (with some frames of context for smooth joins).
@@ -39,7 +42,7 @@ class MusicGen(Backend[MusicRequest]):
     def __init__(self, ref, settings) -> None:
         super().__init__(ref, settings)
         self._model = None
-        self._processor = None
+        self._tokenizer = None
         self._device = "cpu"
 
     @property
@@ -47,7 +50,7 @@ class MusicGen(Backend[MusicRequest]):
         return f"MusicGen: {self.ref or 'facebook/musicgen-small'}"
 
     def load(self, device: str) -> None:
-        from transformers import AutoConfig, AutoProcessor
+        from transformers import AutoConfig, AutoTokenizer
 
         ref = self.ref or "facebook/musicgen-small"
         self._device = devices.resolve_device(device)
@@ -56,7 +59,9 @@ class MusicGen(Backend[MusicRequest]):
             from transformers import MusicgenMelodyForConditionalGeneration as model_class
         else:
             from transformers import MusicgenForConditionalGeneration as model_class
-        self._processor = AutoProcessor.from_pretrained(ref)
+        # Only text conditions the music here, so the tokenizer is all of the processor we need
+        # (musicgen-melody's audio half would also need torchaudio).
+        self._tokenizer = AutoTokenizer.from_pretrained(ref)
         self._model = model_class.from_pretrained(ref, dtype=dtype).to(self._device).eval()
         log.info("MusicGen %s on %s (%s)", ref, self._device, dtype)
 
@@ -122,7 +127,7 @@ class MusicGen(Backend[MusicRequest]):
                     emit(input_ids[:codebooks], complete)
                 return cancel.is_set()
 
-        inputs = self._processor(text=[request.text()], padding=True, return_tensors="pt").to(self._device)
+        inputs = self._tokenizer([request.text()], padding=True, return_tensors="pt").to(self._device)
         torch.manual_seed(request.seed)
         failure: list[BaseException] = []
 
@@ -166,4 +171,4 @@ class MusicGen(Backend[MusicRequest]):
 
     def unload(self) -> None:
         self._model = None
-        self._processor = None
+        self._tokenizer = None

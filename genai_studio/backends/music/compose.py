@@ -205,33 +205,31 @@ def _drums(arr: _Arranger, bar_beat: float, section_start: bool, fill: bool, fin
             arr.note("drums", fill_key, bar_beat + per_bar - 1 + step / 4, 0.25, 70 + 10 * step)
 
 
-def compose(plan: MusicPlan, seed: int, model: MelodyModel) -> Piece:
-    """The whole arrangement of `plan` as MIDI; `seed` decides progressions, melody and feel."""
-    rng = np.random.default_rng(seed)
-    arr = _Arranger(plan, rng)
-    style, per_bar = plan.style, plan.style.beats_per_bar
-    bar_s = per_bar * arr.beat_s
-    n_bars = max(1, round(plan.seconds / bar_s))
-    intro = 0 if n_bars < 6 else (1 if n_bars < 12 else 2)
-    progressions = style.major if plan.mode == "major" else style.minor
+Bar = tuple[str, str, int]  # (chords of the bar, section label, bar index within the section)
+
+
+def _form(plan: MusicPlan, rng: np.random.Generator, n_bars: int) -> list[Bar]:
+    """Intro (label ""), sections in an A A B A cycle, and a final tonic bar (label "end")."""
+    progressions = plan.style.major if plan.mode == "major" else plan.style.minor
     order = rng.permutation(len(progressions))
     by_label = {"A": progressions[order[0]], "B": progressions[order[-1]]}
-
-    # bar plan: (bar string, section label, bar index within section)
-    bars: list[tuple[str, str, int]] = [(by_label["A"][i % len(by_label["A"])], "", i) for i in range(intro)]
+    intro = 0 if n_bars < 6 else (1 if n_bars < 12 else 2)
+    bars: list[Bar] = [(by_label["A"][i % len(by_label["A"])], "", i) for i in range(intro)]
     labels = cycle("AABA")
     while len(bars) < n_bars - 1:
         label = next(labels)
-        progression = by_label[label]
-        for i, bar in enumerate(progression[: n_bars - 1 - len(bars)]):
+        for i, bar in enumerate(by_label[label][: n_bars - 1 - len(bars)]):
             bars.append((bar, label, i))
-    tonic_bar = "i" if plan.mode == "minor" else "I"
-    bars.append((tonic_bar, "end", 0))
+    bars.append(("i" if plan.mode == "minor" else "I", "end", 0))
+    return bars
 
+
+def _melody(arr: _Arranger, bars: list[Bar], model: MelodyModel, melody_tonic: int) -> None:
+    """One sampled phrase per section over its chords; a repeated section mostly repeats its tune."""
+    plan, per_bar = arr.plan, arr.style.beats_per_bar
     melodies: dict[tuple[str, int], list[Note]] = {}
-    melody_tonic = 60 + plan.tonic  # the model's pitches are semitones from here: contour kept
     start = 0
-    while start < len(bars):  # one melody per section
+    while start < len(bars):
         label = bars[start][1]
         end = start + 1
         while end < len(bars) and bars[end][1] == label and bars[end][2] > 0:
@@ -241,36 +239,43 @@ def compose(plan: MusicPlan, seed: int, model: MelodyModel) -> Piece:
 
             def chord_at(beat: float, section=section) -> frozenset[int]:
                 spans = section[min(int(beat // per_bar), len(section) - 1)]
-                inside = beat % per_bar
-                return next(c for o, n, c in reversed(spans) if inside >= o - 1e-6).tones
+                return next(c for o, n, c in reversed(spans) if beat % per_bar >= o - 1e-6).tones
 
             key = (label, end - start)
-            if key not in melodies or rng.random() > REUSE:
+            if key not in melodies or arr.rng.random() > REUSE:
                 melodies[key] = sample_phrase(
                     model,
-                    rng,
+                    arr.rng,
                     mode=plan.mode,
                     beats=(end - start) * per_bar,
                     chord_at=chord_at,
                     strong=lambda b: b % per_bar == 0 or (per_bar == 4 and b % 4 == 2),
-                    rate=style.melody_rate,
+                    rate=arr.style.melody_rate,
                 )
             for note in melodies[key]:
                 if note.pitch is not None:
-                    pitch = melody_tonic + note.pitch
-                    arr.note("melody", pitch, start * per_bar + note.beat, note.beats, 96)
+                    arr.note("melody", melody_tonic + note.pitch, start * per_bar + note.beat, note.beats, 96)
         start = end
 
-    total_s = plan.seconds + 0.5
+
+def compose(plan: MusicPlan, seed: int, model: MelodyModel) -> Piece:
+    """The whole arrangement of `plan` as MIDI; `seed` decides progressions, melody and feel."""
+    arr = _Arranger(plan, np.random.default_rng(seed))
+    per_bar = plan.style.beats_per_bar
+    n_bars = max(1, round(plan.seconds / (per_bar * arr.beat_s)))
+    bars = _form(plan, arr.rng, n_bars)
+    melody_tonic = 60 + plan.tonic  # the model's pitches are semitones from here: contour kept
+    _melody(arr, bars, model, melody_tonic)
+
+    total_s = plan.seconds + 0.5  # the final chord rings past the end; the renderer fades it
     for index, (bar, label, position) in enumerate(bars):
         spans = _chord_spans(bar, per_bar)
         final = label == "end"
-        next_bar = bars[index + 1][0] if index + 1 < len(bars) else tonic_bar
-        next_root = parse_chord(next_bar.split()[0]).root
+        next_bar = bars[index + 1][0] if index + 1 < len(bars) else bar
         final_end = total_s if final else None
         bar_beat = index * per_bar
         _comp(arr, bar_beat, spans, final_end)
-        _bass(arr, bar_beat, spans, next_root, final_end)
+        _bass(arr, bar_beat, spans, parse_chord(next_bar.split()[0]).root, final_end)
         last_of_section = (
             index + 1 < len(bars) and bars[index + 1][2] == 0 and bars[index + 1][1] not in ("", "end")
         )
@@ -278,8 +283,7 @@ def compose(plan: MusicPlan, seed: int, model: MelodyModel) -> Piece:
                fill=last_of_section, final=final)  # fmt: skip
         if final:
             arr.note("melody", melody_tonic, bar_beat, per_bar, 90, end=total_s)
-    chart = " | ".join(_chart_name(plan, b[0]) for b in bars)
-    return Piece(arr.midi, chart)
+    return Piece(arr.midi, " | ".join(_chart_name(plan, b[0]) for b in bars))
 
 
 def _chart_name(plan: MusicPlan, bar: str) -> str:

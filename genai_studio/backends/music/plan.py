@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from genai_studio.backends.music.styles import STYLES
+from genai_studio.backends.music.styles import STYLES, Style
 
 MIN_SECONDS, MAX_SECONDS, DEFAULT_SECONDS = 5.0, 120.0, 30.0
 MIN_BPM, MAX_BPM = 40, 240
@@ -179,7 +179,7 @@ class MusicPlan:
         return f"{NOTE_NAMES[self.mode][self.tonic]} {self.mode}"
 
     @property
-    def style(self):
+    def style(self) -> Style:
         return STYLES[self.genre]
 
     def params(self) -> dict[str, object]:

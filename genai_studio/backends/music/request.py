@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -72,7 +72,6 @@ class MusicOutput:
     audio: np.ndarray  # float32, (samples, channels)
     midi: bytes | None = None  # the score, when the backend composes one
     chart: str = ""  # chord chart, when known
-    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def seconds(self) -> float:

@@ -25,6 +25,7 @@ RECOMMENDED_HUB_MODELS: dict[str, tuple[str, ...]] = {
     "inpaint_models": ("sd-inpaint:stable-diffusion-v1-5/stable-diffusion-inpainting",),
     "colorize_models": ("sd-colorize:stable-diffusion-v1-5/stable-diffusion-v1-5",),
     "style_models": ("sd-style:stable-diffusion-v1-5/stable-diffusion-v1-5",),
+    "text_to_image_models": ("sd-txt2img:stable-diffusion-v1-5/stable-diffusion-v1-5",),
 }
 
 
@@ -57,6 +58,7 @@ class Settings:
     inpaint_models: tuple[str, ...] = ("classic-inpaint",)
     colorize_models: tuple[str, ...] = ("classic-colorize",)
     style_models: tuple[str, ...] = ("classic-style",)
+    text_to_image_models: tuple[str, ...] = ()  # no embedded model: the tab shows with a hub spec
     hub_models: bool = False  # also offer RECOMMENDED_HUB_MODELS
     remote_api_key: str = ""  # bearer key for `openai:` text specs
     memory_budget_mb: int = 12_000  # models resident at once, estimated
@@ -108,6 +110,7 @@ _HELP = {
     "inpaint_models": "comma-separated inpainting model specs",
     "colorize_models": "comma-separated colorization model specs",
     "style_models": "comma-separated style-transfer model specs",
+    "text_to_image_models": "comma-separated text-to-image model specs (none by default: GPU advised)",
     "hub_models": "also offer the recommended hub models (GPU and internet; downloads on first use)",
     "remote_api_key": "API key sent to OpenAI-compatible servers (openai: specs)",
     "memory_budget_mb": "estimated memory that resident models may use",

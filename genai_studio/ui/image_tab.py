@@ -1,9 +1,10 @@
 """Image tab: one gr.Tab holding a sub-tab per image task (inpaint, colorize, style...).
 
-Each sub-tab module has `build(ctx, parent: SubTabs) -> TabHandle` and is listed, one line
-each, in SUBTABS. The helpers here are what every image sub-tab shares: image inputs that
-check uploads with the studio's own messages (CheckedImage, CheckedImageEditor), and saving
-a result as a PNG (parameters embedded) in History, which is also the file users download.
+Each sub-tab module has `build(ctx, parent: SubTabs) -> TabHandle | None` (None: its task
+has no model configured, so it builds nothing) and is listed, one line each, in SUBTABS.
+The helpers here are what every image sub-tab shares: image inputs that check uploads
+with the studio's own messages (CheckedImage, CheckedImageEditor), and saving a result as
+a PNG (parameters embedded) in History, which is also the file users download.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ SUBTABS: list[str] = [
     "genai_studio.ui.image_inpaint",
     "genai_studio.ui.image_colorize",
     "genai_studio.ui.image_style",
+    "genai_studio.ui.image_generate",
 ]
 
 strings(
@@ -117,4 +119,5 @@ def build(ctx: StudioContext) -> list[TabHandle]:
     modules = [importlib.import_module(name) for name in SUBTABS]
     with gr.Tab(tr("image.tab"), id=TAB_ID), gr.Tabs() as tabs:
         parent = SubTabs(tabs)
-        return [module.build(ctx, parent) for module in modules]
+        built = [module.build(ctx, parent) for module in modules]
+    return [handle for handle in built if handle is not None]

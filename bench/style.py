@@ -114,6 +114,7 @@ def quality() -> None:
                 "baseline: 50/50 blend": cv2.addWeighted(
                     content, 0.5, cv2.resize(style, content.shape[1::-1]), 0.5, 0
                 ),
+                "content as it is": content,
             }
             for method, out in outputs.items():
                 scores = (

@@ -4,7 +4,9 @@ through the real `sd-txt2img` backend."""
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -16,7 +18,8 @@ from genai_studio import images
 from genai_studio.config import Settings
 from genai_studio.history import History
 from genai_studio.ui.app import build_app, launch
-from tests.conftest import free_port
+from tests.conftest import Studio, free_port
+from tests.e2e.test_browser import browser, open_studio  # noqa: F401 - the shared browser fixture
 
 API = "/generate_image"
 
@@ -41,18 +44,26 @@ def _tiny_text_to_image_pipeline():
 
 
 @pytest.fixture(scope="module")
-def sd_studio(tmp_path_factory):
-    """A studio offering one text-to-image model: (client, spec, settings)."""
+def sd_studio(tmp_path_factory) -> Iterator[Studio]:
+    """A studio offering one text-to-image model (its spec: settings.text_to_image_models[0])."""
     root = tmp_path_factory.mktemp("txt2img-studio")
     _tiny_text_to_image_pipeline().save_pretrained(root / "tiny-sd")
-    spec = f"sd-txt2img:{root / 'tiny-sd'}"
-    settings = Settings(text_to_image_models=(spec,), port=free_port(), output_dir=root / "out")
+    settings = Settings(
+        text_to_image_models=(f"sd-txt2img:{root / 'tiny-sd'}",), port=free_port(), output_dir=root / "out"
+    )
     demo = build_app(settings)
     launch(demo, settings, prevent_thread_lock=True, quiet=True)
+    url = f"http://127.0.0.1:{settings.port}/"
     try:
-        yield Client(f"http://127.0.0.1:{settings.port}/", verbose=False), spec, settings
+        yield Studio(url=url, client=Client(url, verbose=False), settings=settings, demo=demo)
     finally:
         demo.close()
+
+
+@pytest.fixture
+def sd(sd_studio) -> tuple[Client, str, Settings]:
+    """(client, model spec, settings) of the text-to-image studio."""
+    return sd_studio.client, sd_studio.settings.text_to_image_models[0], sd_studio.settings
 
 
 def ask(
@@ -62,8 +73,8 @@ def ask(
     return [prompt, negative, width, height, steps, guidance, seed, spec]
 
 
-def test_previews_stream_then_a_png_of_the_asked_size_with_settings_in_history(sd_studio):
-    client, spec, settings = sd_studio
+def test_previews_stream_then_a_png_of_the_asked_size_with_settings_in_history(sd):
+    client, spec, settings = sd
     job = client.submit(*ask(spec, negative="blurry"), api_name=API)
     _, png, status = job.result(timeout=60)
     previews = [out for out in job.outputs()[:-1] if str(out[2]).startswith("Step") and out[0]]
@@ -79,8 +90,8 @@ def test_previews_stream_then_a_png_of_the_asked_size_with_settings_in_history(s
     assert entry.params["seed"] == 7 and "result.png" in entry.files
 
 
-def test_a_random_seed_is_recorded_and_repeats_the_image(sd_studio):
-    client, spec, _ = sd_studio
+def test_a_random_seed_is_recorded_and_repeats_the_image(sd):
+    client, spec, _ = sd
     _, first, _ = client.predict(*ask(spec, width=256, steps=2, seed=-1), api_name=API)
     seed = images.read_png_params(first)["seed"]
     assert isinstance(seed, int) and seed >= 0
@@ -107,14 +118,14 @@ OUT_OF_BOUNDS = "less than minimum|greater than maximum|must be between"
         ({"spec": "sd-txt2img:/etc"}, "Model must be one of|not in the list"),
     ],
 )
-def test_bad_requests_get_clear_messages(sd_studio, changes, message):
-    client, spec, _ = sd_studio
+def test_bad_requests_get_clear_messages(sd, changes, message):
+    client, spec, _ = sd
     with pytest.raises(AppError, match=message):
         client.predict(*ask(**{"spec": spec, **changes}), api_name=API)
 
 
-def test_stop_ends_the_run_without_a_result_and_frees_the_worker(sd_studio):
-    client, spec, settings = sd_studio
+def test_stop_ends_the_run_without_a_result_and_frees_the_worker(sd):
+    client, spec, settings = sd
     history = History(settings.history_dir)
     saved_before = len(history.entries())
     job = client.submit(*ask(spec, prompt="stop me", width=512, height=512, steps=150), api_name=API)
@@ -137,3 +148,23 @@ def test_stop_ends_the_run_without_a_result_and_frees_the_worker(sd_studio):
 def test_the_default_studio_has_no_generate_subtab(studio):
     api = studio.client.view_api(print_info=False, return_format="dict")
     assert API not in api["named_endpoints"]
+
+
+@pytest.mark.browser
+def test_history_puts_settings_back_and_the_button_generates_in_a_browser(browser, sd_studio):  # noqa: F811
+    client, spec = sd_studio.client, sd_studio.settings.text_to_image_models[0]
+    client.predict(*ask(spec, prompt="a violet octopus", width=264, steps=3, seed=99), api_name=API)
+    page = open_studio(browser, sd_studio, "en-US")
+    page.get_by_role("tab", name="History").click()
+    newest = page.locator("#history-table").get_by_text(re.compile(r"-text_to_image-")).filter(visible=True)
+    newest.first.wait_for(timeout=10_000)
+    newest.first.click()
+    page.get_by_role("button", name="Use these settings again").click()
+    prompt = page.get_by_label("Prompt", exact=True).filter(visible=True)
+    prompt.wait_for(timeout=10_000)
+    deadline = time.monotonic() + 10
+    while prompt.input_value() != "a violet octopus" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert prompt.input_value() == "a violet octopus"
+    page.get_by_role("button", name="Generate", exact=True).filter(visible=True).click()
+    page.get_by_text("Generated 264×256 in 3 steps, seed 99.").wait_for(timeout=30_000)

@@ -119,3 +119,12 @@ def test_wav_download_bytes(composer):
     _, _, result = make(composer, "ambient, 5 s")
     audio, rate = soundfile.read(io.BytesIO(result.output.wav_bytes()))
     assert rate == result.output.sample_rate and len(audio) == len(result.output.audio)
+
+
+def test_history_choices_make_the_same_piece_again(composer):
+    request, _, first = make(composer, "sad bossa nova in E minor with flute, 9 s", seed=11)
+    again = build_request(SETTINGS, **request.choices())
+    assert again.plan.params() == request.plan.params()
+    choices = request.choices()
+    _, _, second = make(composer, choices.pop("prompt"), **choices)
+    assert second.output.midi == first.output.midi

@@ -1,6 +1,6 @@
 """GenAI Studio entry point: settings from the environment and flags, then launch.
 
-    python app.py --help
+python app.py --help
 """
 
 from __future__ import annotations

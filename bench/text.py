@@ -23,11 +23,11 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from genai_studio.backends.base import Progress  # noqa: E402
-from genai_studio.backends.manager import ModelManager  # noqa: E402
-from genai_studio.backends.text.embedded_llama import SmolLM2, smollm2_path  # noqa: E402
-from genai_studio.backends.text.request import build_request  # noqa: E402
-from genai_studio.config import Settings  # noqa: E402
+from genai_studio.backends.base import Progress
+from genai_studio.backends.manager import ModelManager
+from genai_studio.backends.text.embedded_llama import SmolLM2, smollm2_path
+from genai_studio.backends.text.request import build_request
+from genai_studio.config import Settings
 
 PROMPT = "Write a short story about a lighthouse keeper who finds a map."
 
@@ -116,11 +116,16 @@ def main() -> None:
 
     with TemporaryDirectory() as tmp:
         settings = Settings(output_dir=Path(tmp), port=free_port())
-        request = build_request(settings, prompt=PROMPT, max_new_tokens=args.tokens, temperature=0.0,
-                                top_p=1.0, seed=1)
+        request = build_request(
+            settings, prompt=PROMPT, max_new_tokens=args.tokens, temperature=0.0, top_p=1.0, seed=1
+        )
         threads = SmolLM2("", settings)
-        llm = Llama(model_path=str(smollm2_path()), n_ctx=8192, verbose=False,
-                    n_threads=psutil.cpu_count(logical=False) or 1)
+        llm = Llama(
+            model_path=str(smollm2_path()),
+            n_ctx=8192,
+            verbose=False,
+            n_threads=psutil.cpu_count(logical=False) or 1,
+        )
         manager = ModelManager(settings)
         manager.load("smollm2")
         demo = build_app(settings, manager)
@@ -145,8 +150,11 @@ def main() -> None:
     print(f"SmolLM2-135M Q4_1, greedy, {args.tokens} new tokens, {args.rounds} interleaved rounds, medians\n")
     print("| path | first token (s) | tokens/s | ratio to raw tokens/s |")
     print("|---|---|---|---|")
-    names = {"raw": "raw llama-cpp-python", "studio": "studio: manager + backend",
-             "http": "studio: Gradio server via gradio_client"}
+    names = {
+        "raw": "raw llama-cpp-python",
+        "studio": "studio: manager + backend",
+        "http": "studio: Gradio server via gradio_client",
+    }
     for path, name in names.items():
         rate = median(path, 1)
         print(f"| {name} | {median(path, 0):.3f} | {rate:.1f} | {rate / raw_rate:.2f}x |")

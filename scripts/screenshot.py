@@ -1,6 +1,6 @@
 """Take the README screenshot: the studio in Chromium after one streamed text reply.
 
-    .venv/bin/python scripts/screenshot.py [assets/screenshot.png]
+.venv/bin/python scripts/screenshot.py [assets/screenshot.png]
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import sync_playwright
 
-from genai_studio.config import Settings  # noqa: E402
-from genai_studio.ui.app import build_app, launch  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
-from tests.e2e.test_browser import CHROMIUM, FLAGS  # noqa: E402
+from genai_studio.config import Settings
+from genai_studio.ui.app import build_app, launch
+from tests.conftest import free_port
+from tests.e2e.test_browser import CHROMIUM, FLAGS
 
 
 def main(target: str = "assets/screenshot.png") -> None:

@@ -117,7 +117,7 @@ class ModelManager:
         for spec in specs:
             try:
                 self._load(spec)
-            except Exception:  # noqa: BLE001 - best effort: the original error matters more
+            except Exception:
                 log.warning("could not reload %s after a failed switch", spec, exc_info=True)
 
     def load(self, spec: str) -> Backend:
@@ -126,7 +126,9 @@ class ModelManager:
             return self._ensure_loaded(spec)
 
     # -- jobs ----------------------------------------------------------------------------
-    def run(self, spec: str, request: Any, cancel: threading.Event | None = None) -> Iterator[Progress | Result]:
+    def run(
+        self, spec: str, request: Any, cancel: threading.Event | None = None
+    ) -> Iterator[Progress | Result]:
         """Run one request on `spec` in a worker thread and stream what it yields.
 
         Closing the returned generator (Gradio does on Stop) sets `cancel`, and the backend

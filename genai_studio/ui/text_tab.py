@@ -155,7 +155,9 @@ def build(ctx: StudioContext) -> TabHandle:
                     label=tr("text.mode"),
                 )
                 model = gr.Dropdown(model_choices(ctx, specs), value=specs[0], label=tr("common.model"))
-                system_prompt = gr.Textbox(value=MODES["write"].system_prompt, label=tr("text.system"), lines=4)
+                system_prompt = gr.Textbox(
+                    value=MODES["write"].system_prompt, label=tr("text.system"), lines=4
+                )
                 with gr.Accordion(tr("common.advanced"), open=False):
                     max_new_tokens = gr.Slider(
                         1, ctx.settings.max_new_tokens, value=256, step=1, label=tr("text.max_new_tokens")

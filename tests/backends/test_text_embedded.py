@@ -23,7 +23,7 @@ def smollm2():
 
 
 def test_writes_real_english(smollm2):
-    pieces, result = collect(smollm2, request("Name three colours of the sunset.", max_new_tokens=40))
+    _, result = collect(smollm2, request("Name three colours of the sunset.", max_new_tokens=40))
     words = re.findall(r"[A-Za-z]+", result.output)
     assert len(words) >= 5, result.output
     assert result.params["model"] == smollm2.label

@@ -30,7 +30,11 @@ def save_tiny_llama(folder: Path) -> Path:
     special = ["<unk>", "<|im_start|>", "<|im_end|>"]
     tokenizer = Tokenizer(models.WordLevel(unk_token="<unk>"))
     tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
-    corpus = ["The sea is calm tonight .", "Write a story about a lighthouse keeper .", "user assistant system"]
+    corpus = [
+        "The sea is calm tonight .",
+        "Write a story about a lighthouse keeper .",
+        "user assistant system",
+    ]
     tokenizer.train_from_iterator(corpus, trainers.WordLevelTrainer(special_tokens=special))
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tokenizer, unk_token="<unk>", bos_token="<|im_start|>", eos_token="<|im_end|>"

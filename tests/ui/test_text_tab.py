@@ -13,8 +13,17 @@ ENDPOINT = "/generate_text"
 OUT_OF_BOUNDS = "less than minimum|greater than maximum|must be between"
 
 
-def ask(prompt="Write a two-line poem about rain.", mode="write", system="", model="smollm2", tokens=40,
-        temperature=0.7, top_p=0.95, seed=3, conversation=None):
+def ask(
+    prompt="Write a two-line poem about rain.",
+    mode="write",
+    system="",
+    model="smollm2",
+    tokens=40,
+    temperature=0.7,
+    top_p=0.95,
+    seed=3,
+    conversation=None,
+):
     return [prompt, mode, system, model, tokens, temperature, top_p, seed, conversation or []]
 
 
@@ -41,16 +50,18 @@ def test_reply_streams_in_several_updates_and_lands_in_history(studio):
 
 def test_conversation_continues_and_clears(studio):
     first = studio.client.predict(*ask("Invent a name for a red cat.", tokens=16), api_name=ENDPOINT)
-    second = studio.client.predict(*ask("Now give it a surname.", tokens=16, conversation=first),
-                                   api_name=ENDPOINT)
+    second = studio.client.predict(
+        *ask("Now give it a surname.", tokens=16, conversation=first), api_name=ENDPOINT
+    )
     assert [m["role"] for m in second] == ["user", "assistant", "user", "assistant"]
     assert studio.client.predict(api_name="/clear_conversation") == []
 
 
 def test_stop_ends_generation_and_keeps_what_was_made(studio):
     client = studio.new_client()
-    job = client.submit(*ask("Tell a very long story about a dragon.", tokens=400, seed=11),
-                        api_name=ENDPOINT)
+    job = client.submit(
+        *ask("Tell a very long story about a dragon.", tokens=400, seed=11), api_name=ENDPOINT
+    )
     seen = 0
     deadline = time.monotonic() + 60
     while seen < 3 and time.monotonic() < deadline:

@@ -49,6 +49,9 @@ def test_hub_models_are_offered_after_the_embedded_defaults():
     settings = parse(["--hub-models"], environ={})
     assert settings.text_models[0] == "smollm2"
     assert any(spec.startswith("transformers:") for spec in settings.text_models)
-    assert all(spec.partition(":")[0] in BACKENDS for name in RECOMMENDED_HUB_MODELS
-               for spec in getattr(settings, name))
+    assert all(
+        spec.partition(":")[0] in BACKENDS
+        for name in RECOMMENDED_HUB_MODELS
+        for spec in getattr(settings, name)
+    )
     assert parse([], environ={}).text_models == ("smollm2",)

@@ -1,6 +1,8 @@
 import json
 import os
 
+import pytest
+
 from genai_studio.history import ENTRY_FILE, History
 
 
@@ -36,10 +38,8 @@ def test_ids_from_users_never_become_paths(tmp_path):
 
 def test_no_partial_entry_is_left_when_saving_fails(tmp_path):
     store = History(tmp_path)
-    try:
+    with pytest.raises(OSError):
         store.save("text", "m", {}, "s", {"a.txt": b"x", "b.txt": os.path.join(tmp_path, "missing")})
-    except OSError:
-        pass
     assert store.entries() == []
     assert [p.name for p in tmp_path.iterdir()] == []
 

@@ -38,8 +38,7 @@ MODES: dict[str, Mode] = {
         "Rewrite this text:\n\n{text}",
     ),
     "brainstorm": Mode(
-        "You are a brainstorming partner. Answer with a short numbered list of distinct, "
-        "concrete ideas.",
+        "You are a brainstorming partner. Answer with a short numbered list of distinct, concrete ideas.",
         "Brainstorm ideas for: {text}",
     ),
 }
@@ -108,7 +107,9 @@ def build_request(
     seed_value = bounded_int(seed, field="Seed", low=-1, high=MAX_SEED)
     return TextRequest(
         messages=tuple(messages),
-        max_new_tokens=bounded_int(max_new_tokens, field="Max new tokens", low=1, high=settings.max_new_tokens),
+        max_new_tokens=bounded_int(
+            max_new_tokens, field="Max new tokens", low=1, high=settings.max_new_tokens
+        ),
         temperature=bounded_number(temperature, field="Temperature", low=0.0, high=2.0),
         top_p=bounded_number(top_p, field="Top-p", low=0.01, high=1.0),
         seed=random.randint(0, MAX_SEED) if seed_value < 0 else seed_value,

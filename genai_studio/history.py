@@ -20,7 +20,8 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-_ENTRY_ID = re.compile(r"^\d{8}-\d{6}-[a-z_]+-[0-9a-f]{8}$")
+# <date>-<time>-<microseconds>-<task>-<random>: sorting ids sorts entries by time
+_ENTRY_ID = re.compile(r"^\d{8}-\d{6}-\d{6}-[a-z_]+-[0-9a-f]{8}$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 ENTRY_FILE = "entry.json"
 
@@ -63,7 +64,8 @@ class History:
             if not _FILE_NAME.match(name) or name == ENTRY_FILE:
                 raise ValueError(f"bad history file name {name!r}")
         created = time.time()
-        entry_id = f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(created))}-{task}-{uuid.uuid4().hex[:8]}"
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(created))
+        entry_id = f"{stamp}-{int(created * 1e6) % 1_000_000:06d}-{task}-{uuid.uuid4().hex[:8]}"
         staging = self.root / f".tmp-{entry_id}"
         staging.mkdir()
         try:

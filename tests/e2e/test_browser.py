@@ -81,7 +81,7 @@ def test_history_puts_a_past_result_back_into_its_tab(browser, studio):
     page.get_by_role("tab", name="History").click()
     newest = (
         page.locator("#history-table")
-        .get_by_text(re.compile(r"^\d{8}-\d{6}-text-"))
+        .get_by_text(re.compile(r"^\d{8}-\d{6}-\d{6}-text-"))
         .filter(visible=True)
         .first
     )

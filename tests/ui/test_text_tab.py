@@ -72,8 +72,10 @@ def test_stop_ends_generation_and_keeps_what_was_made(studio):
     while not job.done() and time.monotonic() - stopped_at < 10:
         time.sleep(0.05)
     assert job.done()
-    time.sleep(0.5)  # the stopped job saves its partial reply
-    entry = History(studio.settings.history_dir).entries()[0]
+    history = History(studio.settings.history_dir)
+    deadline = time.monotonic() + 10  # the stopped job saves its partial reply as it closes
+    while (entry := history.entries()[0]).params.get("seed") != 11 and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert entry.params["stopped"] is True and entry.params["seed"] == 11
     assert 0 < len(entry.file("output.txt").read_text()) < 1200  # far from 400 tokens
     # the next request is served at once: Stop freed the worker

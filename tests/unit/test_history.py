@@ -18,6 +18,12 @@ def test_entries_survive_a_new_store_and_come_newest_first(tmp_path):
     assert entry.file("output.txt").read_bytes() == b"two"
 
 
+def test_entries_made_within_one_second_keep_their_order(tmp_path):
+    store = History(tmp_path)
+    made = [store.save("text", "m", {"i": i}, str(i)).id for i in range(20)]
+    assert [e.id for e in store.entries()] == made[::-1]
+
+
 def test_limit_and_unreadable_entries_are_skipped(tmp_path):
     store = History(tmp_path)
     for i in range(3):

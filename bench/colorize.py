@@ -3,7 +3,7 @@
 Real colour photos from scikit-image are turned grey; each method colours the grey photo
 and is scored against the true colours: PSNR in RGB (higher is better) and the mean
 colour error in Lab a*b* (lower is better; the lightness is the same for every method).
-Hints are 60 dots (radius 3 px) of the true colours at random places, ~0.3 % of pixels.
+Hints are 60 dots (radius 3 px) of the true colours at random places, ~0.7 % of the pixels at 512 px.
 
 - grey: the input itself; flat tint: the mean hint colour everywhere (baselines).
 - hints: the studio's edge-aware spreading (normalised Fast Global Smoother).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,15 +33,21 @@ class Studio:
         return Client(self.url, verbose=False)
 
 
-@pytest.fixture(scope="session")
-def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
-    """The studio on its embedded defaults, launched for real on loopback."""
-    output_dir: Path = tmp_path_factory.mktemp("studio-outputs")
-    settings = Settings(port=free_port(), output_dir=output_dir, max_new_tokens=512)
+@contextmanager
+def running_studio(settings: Settings) -> Iterator[Studio]:
+    """The studio built from `settings`, launched for real on loopback, closed afterwards."""
     demo = build_app(settings)
     launch(demo, settings, prevent_thread_lock=True, quiet=True)
-    url = f"http://127.0.0.1:{settings.port}/"
+    url = f"http://{settings.host}:{settings.port}/"
     try:
         yield Studio(url=url, client=Client(url, verbose=False), settings=settings, demo=demo)
     finally:
         demo.close()
+
+
+@pytest.fixture(scope="session")
+def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
+    """The studio on its embedded defaults."""
+    output_dir: Path = tmp_path_factory.mktemp("studio-outputs")
+    with running_studio(Settings(port=free_port(), output_dir=output_dir, max_new_tokens=512)) as studio:
+        yield studio

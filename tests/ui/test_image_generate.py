@@ -17,8 +17,7 @@ from PIL import Image
 from genai_studio import images
 from genai_studio.config import Settings
 from genai_studio.history import History
-from genai_studio.ui.app import build_app, launch
-from tests.conftest import Studio, free_port
+from tests.conftest import Studio, free_port, running_studio
 from tests.e2e.test_browser import browser, open_studio  # noqa: F401 - the shared browser fixture
 
 API = "/generate_image"
@@ -51,13 +50,8 @@ def sd_studio(tmp_path_factory) -> Iterator[Studio]:
     settings = Settings(
         text_to_image_models=(f"sd-txt2img:{root / 'tiny-sd'}",), port=free_port(), output_dir=root / "out"
     )
-    demo = build_app(settings)
-    launch(demo, settings, prevent_thread_lock=True, quiet=True)
-    url = f"http://127.0.0.1:{settings.port}/"
-    try:
-        yield Studio(url=url, client=Client(url, verbose=False), settings=settings, demo=demo)
-    finally:
-        demo.close()
+    with running_studio(settings) as studio:
+        yield studio
 
 
 @pytest.fixture

@@ -6,15 +6,14 @@ import re
 
 import numpy as np
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from PIL import Image
 from skimage import data
 
 from genai_studio import images
 from genai_studio.config import Settings
 from genai_studio.history import History
-from genai_studio.ui.app import build_app, launch
-from tests.conftest import free_port
+from tests.conftest import free_port, running_studio
 from tests.e2e.test_browser import browser, open_studio  # noqa: F401 - the shared browser fixture
 from tests.unit.test_images import png_header_only
 
@@ -173,12 +172,8 @@ def sd_studio(tmp_path_factory):
     _tiny_pipeline(9).save_pretrained(root / "tiny-inpaint")
     spec = f"sd-inpaint:{root / 'tiny-inpaint'}"
     settings = Settings(port=free_port(), output_dir=root / "out", inpaint_models=(spec, "classic-inpaint"))
-    demo = build_app(settings)
-    launch(demo, settings, prevent_thread_lock=True, quiet=True)
-    try:
-        yield Client(f"http://127.0.0.1:{settings.port}/", verbose=False), spec
-    finally:
-        demo.close()
+    with running_studio(settings) as studio:
+        yield studio.client, spec
 
 
 def test_diffusion_model_streams_previews_and_keeps_the_photo_outside_the_hole(sd_studio, files):

@@ -10,11 +10,12 @@ import gradio as gr
 from genai_studio.backends.manager import ModelManager
 from genai_studio.config import Settings
 from genai_studio.history import History
+from genai_studio.ui import history_tab
 from genai_studio.ui.common import StudioContext, TabHandle, i18n
 
 log = logging.getLogger(__name__)
 
-# One line per tab, in display order. Each module has `build(ctx) -> TabHandle`.
+# One line per tab, in display order. Each module has `build(ctx) -> list[TabHandle]`.
 TABS: list[str] = [
     "genai_studio.ui.text_tab",
     "genai_studio.ui.speech_tab",
@@ -33,15 +34,12 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> gr.Blo
         history=History(settings.history_dir),
     )
     modules = [importlib.import_module(name) for name in TABS]
-    from genai_studio.ui import history_tab
 
     with gr.Blocks(title="GenAI Studio") as demo:
         gr.Markdown("# GenAI Studio")
         with gr.Tabs() as tabs:
-            handles: list[TabHandle] = []
-            for module in modules:
-                built = module.build(ctx)  # a TabHandle, or a list of them for a tab with sub-tabs
-                handles += built if isinstance(built, list) else [built]
+            # each tab gives its handles: none when it has no model, several with sub-tabs
+            handles: list[TabHandle] = [handle for module in modules for handle in module.build(ctx)]
             history_tab.build(ctx, tabs, handles)
     demo.queue(max_size=settings.queue_size, default_concurrency_limit=1)
     return demo

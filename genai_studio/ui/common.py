@@ -73,6 +73,14 @@ def model_choices(ctx: StudioContext, specs: tuple[str, ...]) -> list[tuple[str,
     return [(ctx.manager.backend_for(spec).label, spec) for spec in specs]
 
 
+def run_buttons() -> tuple[gr.Button, gr.Button]:
+    """The Generate and Stop pair of every model tab, side by side."""
+    with gr.Row():
+        generate = gr.Button(tr("common.generate"), variant="primary")
+        stop = gr.Button(tr("common.stop"), variant="stop")
+    return generate, stop
+
+
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn errors into clear messages for the user; never show a traceback.
 

@@ -25,7 +25,16 @@ from genai_studio.backends.music.request import (
 )
 from genai_studio.errors import ModelUnavailable
 from genai_studio.inputs import choice
-from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, model_choices, strings, tr, user_errors
+from genai_studio.ui.common import (
+    HEAVY,
+    StudioContext,
+    TabHandle,
+    model_choices,
+    run_buttons,
+    strings,
+    tr,
+    user_errors,
+)
 
 TASK = "music"
 WAV_NAME = "music.wav"
@@ -70,7 +79,7 @@ EXAMPLES = [
 ]
 
 
-def build(ctx: StudioContext) -> TabHandle:
+def build(ctx: StudioContext) -> list[TabHandle]:
     specs = ctx.settings.music_models
 
     @user_errors
@@ -149,10 +158,10 @@ def build(ctx: StudioContext) -> TabHandle:
                 midi_path = str(entry.file(MIDI_NAME)) if output.midi else None
                 yield gr.skip(), gr.skip(), str(entry.file(WAV_NAME)), midi_path, status
 
+    if not specs:  # no music model configured: the tab is absent
+        return []
     with gr.Tab(tr("music.tab"), id=TASK):
         gr.Markdown(tr("music.intro"))
-        if not specs:
-            return TabHandle(tab_id=TASK, tasks=(TASK,))
         with gr.Row():
             with gr.Column(scale=2):
                 prompt = gr.Textbox(
@@ -164,9 +173,7 @@ def build(ctx: StudioContext) -> TabHandle:
                 with gr.Group():
                     gr.Markdown(tr("music.understood"), padding=True)
                     understood = gr.Markdown(padding=True)
-                with gr.Row():
-                    generate = gr.Button(tr("common.generate"), variant="primary")
-                    stop = gr.Button(tr("common.stop"), variant="stop")
+                generate, stop = run_buttons()
                 audio = gr.Audio(label=tr("music.audio"), streaming=True, autoplay=True, interactive=False)
                 status = gr.Textbox(label=tr("common.status"), interactive=False)
                 with gr.Row():
@@ -205,4 +212,4 @@ def build(ctx: StudioContext) -> TabHandle:
 
     controls = {"prompt": prompt, "model": model, "genre": genre, "mood": mood, "tempo": tempo}
     controls |= {"key": key, "seconds": seconds, "seed": seed}
-    return TabHandle(tab_id=TASK, tasks=(TASK,), controls=controls)
+    return [TabHandle(tab_id=TASK, tasks=(TASK,), controls=controls)]

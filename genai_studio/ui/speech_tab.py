@@ -16,7 +16,16 @@ from genai_studio.backends.speech.request import MAX_SPEED, MAX_TEXT_CHARS, MIN_
 from genai_studio.backends.speech.wav import SpeechTags, wav_bytes
 from genai_studio.errors import ModelUnavailable
 from genai_studio.inputs import choice
-from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, model_choices, strings, tr, user_errors
+from genai_studio.ui.common import (
+    HEAVY,
+    StudioContext,
+    TabHandle,
+    model_choices,
+    run_buttons,
+    strings,
+    tr,
+    user_errors,
+)
 
 TASK = "speech"
 WAV_NAME = "speech.wav"
@@ -67,7 +76,7 @@ def _dropdown(options: dict[str, str], current: Any) -> gr.Dropdown:
     return gr.Dropdown(choices=_choices(options), value=current if current in options else default)
 
 
-def build(ctx: StudioContext) -> TabHandle:
+def build(ctx: StudioContext) -> list[TabHandle]:
     specs = ctx.settings.speech_models
 
     @user_errors
@@ -122,10 +131,10 @@ def build(ctx: StudioContext) -> TabHandle:
         voices, languages = _options(ctx, model)
         return _dropdown(voices, voice), _dropdown(languages, language)
 
+    if not specs:  # no speech model configured: the tab is absent
+        return []
     with gr.Tab(tr("speech.tab"), id=TASK):
         gr.Markdown(tr("speech.intro"))
-        if not specs:
-            return TabHandle(tab_id=TASK, tasks=(TASK,))
         voices, languages = _options(ctx, specs[0])
         with gr.Row():
             with gr.Column(scale=2):
@@ -135,9 +144,7 @@ def build(ctx: StudioContext) -> TabHandle:
                     lines=6,
                     max_length=MAX_TEXT_CHARS,
                 )
-                with gr.Row():
-                    generate = gr.Button(tr("common.generate"), variant="primary")
-                    stop = gr.Button(tr("common.stop"), variant="stop")
+                generate, stop = run_buttons()
                 audio = gr.Audio(label=tr("speech.audio"), streaming=True, autoplay=True, interactive=False)
                 status = gr.Textbox(label=tr("common.status"), interactive=False)
                 wav_file = gr.File(label=tr("speech.file"), interactive=False)
@@ -178,8 +185,10 @@ def build(ctx: StudioContext) -> TabHandle:
             queue=False,
         )
 
-    return TabHandle(
-        tab_id=TASK,
-        tasks=(TASK,),
-        controls={"text": text, "model": model, "voice": voice, "language": language, "speed": speed},
-    )
+    return [
+        TabHandle(
+            tab_id=TASK,
+            tasks=(TASK,),
+            controls={"text": text, "model": model, "voice": voice, "language": language, "speed": speed},
+        )
+    ]

@@ -10,7 +10,16 @@ import gradio as gr
 from genai_studio.backends.base import Progress, Result
 from genai_studio.backends.text.request import MODE_NAMES, MODES, build_request
 from genai_studio.inputs import choice
-from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, model_choices, strings, tr, user_errors
+from genai_studio.ui.common import (
+    HEAVY,
+    StudioContext,
+    TabHandle,
+    model_choices,
+    run_buttons,
+    strings,
+    tr,
+    user_errors,
+)
 
 TASK = "text"
 MAX_TURNS_KEPT = 8  # earlier turns sent back to the model; older ones stay on screen only
@@ -69,7 +78,7 @@ def _turns(conversation: Conversation) -> list[tuple[str, str]]:
     return pairs[-MAX_TURNS_KEPT:]
 
 
-def build(ctx: StudioContext) -> TabHandle:
+def build(ctx: StudioContext) -> list[TabHandle]:
     specs = ctx.settings.text_models
 
     @user_errors
@@ -144,10 +153,8 @@ def build(ctx: StudioContext) -> TabHandle:
                 prompt = gr.Textbox(
                     label=tr("text.prompt"), placeholder=tr("text.prompt.placeholder"), lines=4
                 )
-                with gr.Row():
-                    generate = gr.Button(tr("common.generate"), variant="primary")
-                    stop = gr.Button(tr("common.stop"), variant="stop")
-                    clear = gr.Button(tr("common.clear"))
+                generate, stop = run_buttons()
+                clear = gr.Button(tr("common.clear"), size="sm")
             with gr.Column(scale=1):
                 mode = gr.Radio(
                     [(tr(f"text.mode.{name}"), name) for name in MODE_NAMES],
@@ -181,17 +188,19 @@ def build(ctx: StudioContext) -> TabHandle:
         clear.click(lambda: [], outputs=conversation, api_name="clear_conversation", queue=False)
         mode.input(system_prompt_for, mode, system_prompt, api_visibility="private", queue=False)
 
-    return TabHandle(
-        tab_id=TASK,
-        tasks=(TASK,),
-        controls={
-            "prompt": prompt,
-            "mode": mode,
-            "system_prompt": system_prompt,
-            "model": model,
-            "max_new_tokens": max_new_tokens,
-            "temperature": temperature,
-            "top_p": top_p,
-            "seed": seed,
-        },
-    )
+    return [
+        TabHandle(
+            tab_id=TASK,
+            tasks=(TASK,),
+            controls={
+                "prompt": prompt,
+                "mode": mode,
+                "system_prompt": system_prompt,
+                "model": model,
+                "max_new_tokens": max_new_tokens,
+                "temperature": temperature,
+                "top_p": top_p,
+                "seed": seed,
+            },
+        )
+    ]

@@ -7,7 +7,9 @@ import sys
 
 import httpx
 
+from genai_studio.config import Settings
 from genai_studio.ui import common
+from tests.conftest import free_port, running_studio
 
 
 def test_building_the_ui_imports_no_heavy_library(tmp_path):
@@ -56,3 +58,11 @@ def test_api_events_are_mcp_tools(studio):
     tools = {tool["name"]: tool for tool in schema}
     assert "generate_text" in tools
     assert "language model" in tools["generate_text"]["description"]
+
+
+def test_a_tab_without_models_is_absent(tmp_path):
+    settings = Settings(port=free_port(), output_dir=tmp_path, speech_models=(), music_models=())
+    with running_studio(settings) as bare:
+        names = set(bare.client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert "/generate_text" in names
+    assert not {"/generate_speech", "/generate_music"} & names

@@ -7,17 +7,25 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import cv2
 import gradio as gr
 import numpy as np
 
 from genai_studio import images
-from genai_studio.backends.base import Progress, Result
 from genai_studio.backends.image.colorize_request import METHODS, build_colorize_request
 from genai_studio.inputs import choice
-from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, model_choices, strings, tr, user_errors
-from genai_studio.ui.image_inpaint import _editor_parts as editor_parts
-from genai_studio.ui.image_tab import CheckedImage, CheckedImageEditor, SubTabs, save_result
+from genai_studio.ui.common import StudioContext, TabHandle, strings, tr, user_errors
+from genai_studio.ui.image_tab import (
+    CheckedImage,
+    CheckedImageEditor,
+    SubTabs,
+    before_after_outputs,
+    editor_parts,
+    model_dropdown,
+    photo_examples,
+    run_controls,
+    stream_before_after,
+    wire_run,
+)
 
 TASK = "colorize"
 REFERENCES = Path(__file__).resolve().parents[2] / "assets" / "images" / "reference"
@@ -51,13 +59,6 @@ strings(
         "colorize.run": ("Colorize", "上色"),
     }
 )
-
-
-def preview_pair(before: np.ndarray, partial: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(before, partial) at the partial's size, so a small step preview lines up in the slider."""
-    if before.shape[:2] != partial.shape[:2]:
-        before = cv2.resize(before, partial.shape[1::-1], interpolation=cv2.INTER_AREA)
-    return before, partial
 
 
 def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
@@ -106,26 +107,17 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             guidance=guidance,
             seed=seed,
         )
-        before = request.image
-        for item in ctx.manager.run(model, request):
-            if isinstance(item, Progress):
-                slider = (
-                    preview_pair(before, item.partial) if isinstance(item.partial, np.ndarray) else gr.skip()
-                )
-                yield slider, gr.skip(), item.message
-            elif isinstance(item, Result):
-                params = {**item.params, "model": model}
-                extra = {"input.png": images.png_bytes(before)}
-                if request.hint_mask is not None and request.hint_mask.any():
-                    alpha = (request.hint_mask * 255).astype(np.uint8)[:, :, None]
-                    extra["hints.png"] = images.png_bytes(np.dstack([request.hint_rgb, alpha]))
-                summary = (
-                    f"{params['method']}: {prompt[:80]}" if params["method"] == "prompt" else params["method"]
-                )
-                _, path = save_result(
-                    ctx, TASK, model, params, item.output, summary=summary, extra_files=extra
-                )
-                yield (before, item.output), str(path), item.info or "Done."
+
+        def hint_files() -> dict[str, bytes]:
+            if request.hint_mask is None or not request.hint_mask.any():
+                return {}
+            alpha = (request.hint_mask * 255).astype(np.uint8)[:, :, None]
+            return {"hints.png": images.png_bytes(np.dstack([request.hint_rgb, alpha]))}
+
+        def summary(params: dict[str, Any]) -> str:
+            return f"{params['method']}: {prompt[:80]}" if params["method"] == "prompt" else params["method"]
+
+        yield from stream_before_after(ctx, TASK, model, request, request.image, summary, hint_files)
 
     with gr.Tab(tr("colorize.tab"), id=TASK):
         gr.Markdown(tr("colorize.intro"))
@@ -143,9 +135,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
                     height=520,
                 )
             with gr.Column(scale=2):
-                model = gr.Dropdown(
-                    model_choices(ctx, specs), value=specs[0] if specs else None, label=tr("common.model")
-                )
+                model = model_dropdown(ctx, specs)
                 method = gr.Radio(
                     [(tr(f"colorize.method.{name}"), name) for name in METHODS],
                     value="hints",
@@ -157,38 +147,24 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
                     sources=("upload", "clipboard"),
                     height=200,
                 )
-                photos = sorted(REFERENCES.glob("*.jpg"))
-                if photos:
-                    gr.Examples(
-                        [[str(path)] for path in photos],
-                        inputs=[reference],
-                        example_labels=[path.stem for path in photos],
-                        label=tr("colorize.references"),
-                    )
+                photo_examples(sorted(REFERENCES.glob("*.jpg")), reference, tr("colorize.references"))
                 prompt = gr.Textbox(value="", label=tr("colorize.prompt"), lines=2)
                 with gr.Accordion(tr("common.advanced"), open=False):
                     negative_prompt = gr.Textbox(value="", label=tr("colorize.negative"), lines=2)
                     steps = gr.Slider(1, 100, value=20, step=1, label=tr("colorize.steps"))
                     guidance = gr.Slider(0.0, 20.0, value=7.5, step=0.5, label=tr("colorize.guidance"))
                     seed = gr.Number(value=-1, precision=0, label=tr("common.seed"))
-                with gr.Row():
-                    run = gr.Button(tr("colorize.run"), variant="primary")
-                    stop = gr.Button(tr("common.stop"), variant="stop")
-                status = gr.Markdown()
-        with gr.Row():
-            before_after = gr.ImageSlider(label=tr("image.before_after"), type="numpy", max_height=640)
-            download = gr.File(label=tr("image.download"), interactive=False)
+                run, stop, status = run_controls(tr("colorize.run"))
+        before_after, download = before_after_outputs()
 
-        on_run = run.click(
+        wire_run(
+            run,
+            stop,
             colorize_photo,
             inputs=[editor, method, reference, model, prompt, negative_prompt, steps, guidance, seed],
             outputs=[before_after, download, status],
             api_name="colorize_photo",
-            concurrency_id=HEAVY,
-            concurrency_limit=1,
-            show_progress="minimal",
         )
-        stop.click(None, cancels=[on_run], api_visibility="private")
         # Picking a reference photo means the user wants the reference method.
         reference.change(
             lambda picked, current: "reference" if picked else current,

@@ -16,8 +16,8 @@ from genai_studio.backends.base import Progress, Result
 from genai_studio.backends.image.hub_diffusers_txt2img import MAX_SIDE, MIN_SIDE, build_text_to_image_request
 from genai_studio.backends.image.inpaint_request import MAX_STEPS
 from genai_studio.inputs import choice
-from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, model_choices, strings, tr, user_errors
-from genai_studio.ui.image_tab import SubTabs, save_result
+from genai_studio.ui.common import StudioContext, TabHandle, run_buttons, strings, tr, user_errors
+from genai_studio.ui.image_tab import SubTabs, model_dropdown, save_result, wire_run
 
 TASK = "text_to_image"
 EXAMPLE_PROMPTS = (
@@ -107,7 +107,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
             with gr.Column(scale=2):
                 prompt = gr.Textbox(value="", label=tr("generate.prompt"), lines=3)
                 negative_prompt = gr.Textbox(value="", label=tr("generate.negative"), lines=2)
-                model = gr.Dropdown(model_choices(ctx, specs), value=specs[0], label=tr("common.model"))
+                model = model_dropdown(ctx, specs)
                 with gr.Row():
                     width = gr.Slider(MIN_SIDE, MAX_SIDE, value=512, step=8, label=tr("generate.width"))
                     height = gr.Slider(MIN_SIDE, MAX_SIDE, value=512, step=8, label=tr("generate.height"))
@@ -115,9 +115,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
                     steps = gr.Slider(1, MAX_STEPS, value=25, step=1, label=tr("generate.steps"))
                     guidance = gr.Slider(0.0, 20.0, value=7.5, step=0.5, label=tr("generate.guidance"))
                     seed = gr.Number(value=-1, precision=0, label=tr("common.seed"))
-                with gr.Row():
-                    generate = gr.Button(tr("common.generate"), variant="primary")
-                    stop = gr.Button(tr("common.stop"), variant="stop")
+                generate, stop = run_buttons()
                 status = gr.Markdown()
                 examples = gr.Examples(
                     [[text] for text in EXAMPLE_PROMPTS], inputs=[prompt], label=tr("generate.examples")
@@ -127,16 +125,14 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
                 image = gr.Image(label=tr("generate.result"), type="numpy", interactive=False, height=560)
                 download = gr.File(label=tr("image.download"), interactive=False)
 
-        on_generate = generate.click(
+        wire_run(
+            generate,
+            stop,
             generate_image,
             inputs=[prompt, negative_prompt, width, height, steps, guidance, seed, model],
             outputs=[image, download, status],
             api_name="generate_image",
-            concurrency_id=HEAVY,
-            concurrency_limit=1,
-            show_progress="minimal",
         )
-        stop.click(None, cancels=[on_generate], api_visibility="private")
 
     return parent.handle(
         TASK,

@@ -10,11 +10,21 @@ import gradio as gr
 import numpy as np
 
 from genai_studio import images
-from genai_studio.backends.base import ModelSpec, Progress, Result
+from genai_studio.backends.base import ModelSpec
 from genai_studio.backends.image.inpaint_request import METHODS, build_inpaint_request
 from genai_studio.inputs import choice
-from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, model_choices, strings, tr, user_errors
-from genai_studio.ui.image_tab import CheckedImage, CheckedImageEditor, SubTabs, save_result
+from genai_studio.ui.common import StudioContext, TabHandle, strings, tr, user_errors
+from genai_studio.ui.image_tab import (
+    CheckedImage,
+    CheckedImageEditor,
+    SubTabs,
+    before_after_outputs,
+    editor_parts,
+    model_dropdown,
+    run_controls,
+    stream_before_after,
+    wire_run,
+)
 
 TASK = "inpaint"
 CLASSIC_BACKENDS = ("classic-inpaint",)  # cannot paint from a prompt: a full mask is refused
@@ -57,13 +67,6 @@ def _is_classic(spec: str) -> bool:
     return ModelSpec.parse(spec).backend in CLASSIC_BACKENDS
 
 
-def _editor_parts(editor: Any) -> tuple[Any, list[Any]]:
-    """(background, brush layers) from a gr.ImageEditor value (a dict), or a plain image."""
-    if isinstance(editor, dict):
-        return editor.get("background"), list(editor.get("layers") or [])
-    return editor, []
-
-
 def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
     specs = ctx.settings.inpaint_models
 
@@ -99,7 +102,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             (before, after) images, the result as a PNG file with the settings embedded, and a status line.
         """
         choice(model, field="Model", options=specs)
-        background, layers = _editor_parts(editor)
+        background, layers = editor_parts(editor)
         request = build_inpaint_request(
             ctx.settings,
             image=background,
@@ -114,24 +117,14 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             seed=seed,
             allow_full_mask=not _is_classic(model),
         )
-        before = request.image
-        for item in ctx.manager.run(model, request):
-            if isinstance(item, Progress):
-                slider = (before, item.partial) if isinstance(item.partial, np.ndarray) else gr.skip()
-                yield slider, gr.skip(), item.message
-            elif isinstance(item, Result):
-                params = {**item.params, "model": model}
-                mask_png = images.png_bytes((request.mask * 255).astype(np.uint8))
-                _, path = save_result(
-                    ctx,
-                    TASK,
-                    model,
-                    params,
-                    item.output,
-                    summary=f"{params['method'] if _is_classic(model) else model}: {prompt[:80]}".strip(": "),
-                    extra_files={"input.png": images.png_bytes(before), "mask.png": mask_png},
-                )
-                yield (before, item.output), str(path), item.info or "Done."
+
+        def summary(params: dict[str, Any]) -> str:
+            return f"{params['method'] if _is_classic(model) else model}: {prompt[:80]}".strip(": ")
+
+        def mask_file() -> dict[str, bytes]:
+            return {"mask.png": images.png_bytes((request.mask * 255).astype(np.uint8))}
+
+        yield from stream_before_after(ctx, TASK, model, request, request.image, summary, mask_file)
 
     with gr.Tab(tr("inpaint.tab"), id=TASK):
         gr.Markdown(tr("inpaint.intro"))
@@ -157,9 +150,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
                         height=200,
                     )
             with gr.Column(scale=2):
-                model = gr.Dropdown(
-                    model_choices(ctx, specs), value=specs[0] if specs else None, label=tr("common.model")
-                )
+                model = model_dropdown(ctx, specs)
                 classic = _is_classic(specs[0]) if specs else True
                 method = gr.Radio(
                     [(tr(f"inpaint.method.{name}"), name) for name in METHODS],
@@ -182,30 +173,23 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
                         0.01, 1.0, value=1.0, step=0.01, label=tr("inpaint.strength"), visible=not classic
                     )
                     seed = gr.Number(value=-1, precision=0, label=tr("common.seed"))
-                with gr.Row():
-                    fill = gr.Button(tr("inpaint.fill"), variant="primary")
-                    stop = gr.Button(tr("common.stop"), variant="stop")
-                status = gr.Markdown()
+                fill, stop, status = run_controls(tr("inpaint.fill"))
         examples = gr.Examples(
             [[str(ASSETS / photo), str(ASSETS / mask_file)] for photo, mask_file in EXAMPLES],
             inputs=[editor, mask],
             label=tr("inpaint.examples"),
         )
         examples.dataset.headers = []  # the column headers would show untranslated label keys
-        with gr.Row():
-            before_after = gr.ImageSlider(label=tr("image.before_after"), type="numpy", max_height=640)
-            download = gr.File(label=tr("image.download"), interactive=False)
+        before_after, download = before_after_outputs()
 
-        on_fill = fill.click(
+        wire_run(
+            fill,
+            stop,
             inpaint_image,
             inputs=[editor, mask, model, method, prompt, negative_prompt, steps, guidance, strength, seed],
             outputs=[before_after, download, status],
             api_name="inpaint_image",
-            concurrency_id=HEAVY,
-            concurrency_limit=1,
-            show_progress="minimal",
         )
-        stop.click(None, cancels=[on_fill], api_visibility="private")
 
         def controls_for(spec: str) -> list[Any]:
             classic = _is_classic(spec)

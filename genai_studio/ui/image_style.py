@@ -6,15 +6,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import gradio as gr
-import numpy as np
 
 from genai_studio import images
-from genai_studio.backends.base import Progress, Result
 from genai_studio.backends.image.style_request import LOOK_NAMES, WORK_SIDES, build_style_request
 from genai_studio.inputs import choice
-from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, model_choices, strings, tr, user_errors
-from genai_studio.ui.image_colorize import REFERENCES, preview_pair
-from genai_studio.ui.image_tab import CheckedImage, SubTabs, save_result
+from genai_studio.ui.common import StudioContext, TabHandle, strings, tr, user_errors
+from genai_studio.ui.image_colorize import REFERENCES
+from genai_studio.ui.image_tab import (
+    CheckedImage,
+    SubTabs,
+    before_after_outputs,
+    model_dropdown,
+    photo_examples,
+    run_controls,
+    stream_before_after,
+    wire_run,
+)
 
 TASK = "style"
 
@@ -110,20 +117,11 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             style_weight=style_weight,
             seed=seed,
         )
-        before = request.content
-        for item in ctx.manager.run(model, request):
-            if isinstance(item, Progress):
-                slider = (
-                    preview_pair(before, item.partial) if isinstance(item.partial, np.ndarray) else gr.skip()
-                )
-                yield slider, gr.skip(), item.message
-            elif isinstance(item, Result):
-                params = {**item.params, "model": model}
-                extra = {"input.png": images.png_bytes(before)}
-                if request.style is not None:
-                    extra["style.png"] = images.png_bytes(request.style)
-                _, path = save_result(ctx, TASK, model, params, item.output, summary=look, extra_files=extra)
-                yield (before, item.output), str(path), item.info or "Done."
+
+        def style_file() -> dict[str, bytes]:
+            return {} if request.style is None else {"style.png": images.png_bytes(request.style)}
+
+        yield from stream_before_after(ctx, TASK, model, request, request.content, lambda _: look, style_file)
 
     with gr.Tab(tr("style.tab"), id=TASK):
         gr.Markdown(tr("style.intro"))
@@ -132,30 +130,15 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
                 content = CheckedImage(
                     label=tr("style.content"), type="filepath", sources=("upload", "clipboard"), height=360
                 )
-                photos = sorted(REFERENCES.glob("*.jpg"))
-                if photos:
-                    gr.Examples(
-                        [[str(path)] for path in photos],
-                        inputs=[content],
-                        example_labels=[path.stem for path in photos],
-                        label=tr("style.photos"),
-                    )
+                photo_examples(sorted(REFERENCES.glob("*.jpg")), content, tr("style.photos"))
             with gr.Column():
                 style = CheckedImage(
                     label=tr("style.style"), type="filepath", sources=("upload", "clipboard"), height=280
                 )
                 samples = sorted((REFERENCES / "styles").glob("*.jpg")) + sorted(REFERENCES.glob("*.jpg"))
-                if samples:
-                    gr.Examples(
-                        [[str(path)] for path in samples],
-                        inputs=[style],
-                        example_labels=[path.stem for path in samples],
-                        label=tr("style.styles"),
-                    )
+                photo_examples(samples, style, tr("style.styles"))
             with gr.Column():
-                model = gr.Dropdown(
-                    model_choices(ctx, specs), value=specs[0] if specs else None, label=tr("common.model")
-                )
+                model = model_dropdown(ctx, specs)
                 look = gr.Radio(
                     [(tr(f"style.look.{name}"), name) for name in LOOK_NAMES],
                     value=LOOK_NAMES[0],
@@ -171,13 +154,8 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
                     guidance = gr.Slider(0.0, 20.0, value=5.0, step=0.5, label=tr("style.guidance"))
                     style_weight = gr.Slider(0.0, 2.0, value=0.8, step=0.05, label=tr("style.style_weight"))
                     seed = gr.Number(value=-1, precision=0, label=tr("common.seed"))
-                with gr.Row():
-                    run = gr.Button(tr("style.run"), variant="primary")
-                    stop = gr.Button(tr("common.stop"), variant="stop")
-                status = gr.Markdown()
-        with gr.Row():
-            before_after = gr.ImageSlider(label=tr("image.before_after"), type="numpy", max_height=640)
-            download = gr.File(label=tr("image.download"), interactive=False)
+                run, stop, status = run_controls(tr("style.run"))
+        before_after, download = before_after_outputs()
 
         controls = {
             "model": model,
@@ -192,7 +170,9 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             "style_weight": style_weight,
             "seed": seed,
         }
-        on_run = run.click(
+        wire_run(
+            run,
+            stop,
             stylize_photo,
             inputs=[
                 *(content, style, look, model, strength, keep_colours, work_side),
@@ -200,10 +180,6 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             ],
             outputs=[before_after, download, status],
             api_name="stylize_photo",
-            concurrency_id=HEAVY,
-            concurrency_limit=1,
-            show_progress="minimal",
         )
-        stop.click(None, cancels=[on_run], api_visibility="private")
 
     return parent.handle(TASK, (TASK,), controls)

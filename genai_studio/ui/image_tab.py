@@ -3,26 +3,31 @@
 Each sub-tab module has `build(ctx, parent: SubTabs) -> TabHandle | None` (None: its task
 has no model configured, so it builds nothing) and is listed, one line each, in SUBTABS.
 The helpers here are what every image sub-tab shares: image inputs that check uploads
-with the studio's own messages (CheckedImage, CheckedImageEditor), and saving a result as
-a PNG (parameters embedded) in History, which is also the file users download.
+with the studio's own messages (CheckedImage, CheckedImageEditor), the controls and wiring
+of a run (model list, Run/Stop, before/after slider, example photos), and streaming a
+backend's run into that slider, saving the result as a PNG (parameters embedded) in
+History, which is also the file users download.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cv2
 import gradio as gr
 import numpy as np
 from gradio import image_utils
 from PIL import Image
 
 from genai_studio import images
+from genai_studio.backends.base import Progress, Result
 from genai_studio.errors import InvalidInput
 from genai_studio.history import Entry
-from genai_studio.ui.common import StudioContext, TabHandle, strings, tr
+from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, model_choices, strings, tr
 
 TAB_ID = "image"
 RESULT_FILE = "result.png"
@@ -112,6 +117,96 @@ def save_result(
     png = images.png_bytes(result, {"task": task, "model": model, **params})
     entry = ctx.history.save(task, model, params, summary, files={RESULT_FILE: png, **(extra_files or {})})
     return entry, entry.file(RESULT_FILE)
+
+
+def editor_parts(editor: Any) -> tuple[Any, list[Any]]:
+    """(background, brush layers) from a gr.ImageEditor value (a dict), or a plain image."""
+    if isinstance(editor, dict):
+        return editor.get("background"), list(editor.get("layers") or [])
+    return editor, []
+
+
+def preview_pair(before: np.ndarray, partial: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(before, partial) at the partial's size, so a small step preview lines up in the slider."""
+    if before.shape[:2] != partial.shape[:2]:
+        before = cv2.resize(before, partial.shape[1::-1], interpolation=cv2.INTER_AREA)
+    return before, partial
+
+
+def stream_before_after(
+    ctx: StudioContext,
+    task: str,
+    model: str,
+    request: Any,
+    before: np.ndarray,
+    summary: Callable[[dict[str, Any]], str],
+    extra_files: Callable[[], dict[str, bytes]],
+) -> Iterator[tuple[Any, Any, str]]:
+    """Run `request` on `model`, streaming (slider, download, status) updates: step previews
+    beside `before`, then the result saved in History with `before` and `extra_files()`.
+    `summary` makes the History line from the result's params."""
+    for item in ctx.manager.run(model, request):
+        if isinstance(item, Progress):
+            slider = preview_pair(before, item.partial) if isinstance(item.partial, np.ndarray) else gr.skip()
+            yield slider, gr.skip(), item.message
+        elif isinstance(item, Result):
+            params = {**item.params, "model": model}
+            extra = {"input.png": images.png_bytes(before), **extra_files()}
+            _, path = save_result(ctx, task, model, params, item.output, summary(params), extra_files=extra)
+            yield (before, item.output), str(path), item.info or "Done."
+
+
+def model_dropdown(ctx: StudioContext, specs: Sequence[str]) -> gr.Dropdown:
+    """The sub-tab's model list, the first configured model selected."""
+    return gr.Dropdown(model_choices(ctx, specs), value=specs[0] if specs else None, label=tr("common.model"))
+
+
+def run_controls(label: str) -> tuple[gr.Button, gr.Button, gr.Markdown]:
+    """A row with the Run and Stop buttons, and the status line under it."""
+    with gr.Row():
+        run = gr.Button(label, variant="primary")
+        stop = gr.Button(tr("common.stop"), variant="stop")
+    return run, stop, gr.Markdown()
+
+
+def before_after_outputs() -> tuple[gr.ImageSlider, gr.File]:
+    """A row with the before/after slider and the result's PNG download."""
+    with gr.Row():
+        slider = gr.ImageSlider(label=tr("image.before_after"), type="numpy", max_height=640)
+        download = gr.File(label=tr("image.download"), interactive=False)
+    return slider, download
+
+
+def photo_examples(paths: Sequence[Path], target: gr.components.Component, label: str) -> None:
+    """Clickable example photos (named by file stem) that fill `target`; nothing if none."""
+    if paths:
+        gr.Examples(
+            [[str(path)] for path in paths],
+            inputs=[target],
+            example_labels=[path.stem for path in paths],
+            label=label,
+        )
+
+
+def wire_run(
+    run: gr.Button,
+    stop: gr.Button,
+    fn: Callable[..., Any],
+    inputs: list[Any],
+    outputs: list[Any],
+    api_name: str,
+) -> None:
+    """Run `fn` on the heavy queue (one model run at a time), Stop cancelling it."""
+    on_run = run.click(
+        fn,
+        inputs=inputs,
+        outputs=outputs,
+        api_name=api_name,
+        concurrency_id=HEAVY,
+        concurrency_limit=1,
+        show_progress="minimal",
+    )
+    stop.click(None, cancels=[on_run], api_visibility="private")
 
 
 def build(ctx: StudioContext) -> list[TabHandle]:

@@ -15,17 +15,16 @@ import dataclasses
 import logging
 import threading
 from collections.abc import Iterator
-from typing import Any
 
 import cv2
 import numpy as np
 from PIL import Image
 
-from genai_studio.backends.base import Backend, Progress, Result, Task
+from genai_studio.backends.base import Progress, Result, Task
 from genai_studio.backends.image import hub_diffusers_common as common
 from genai_studio.backends.image import lab
 from genai_studio.backends.image.colorize_request import MAX_SEED, ColorizeRequest
-from genai_studio.backends.image.hub_diffusers_common import Step
+from genai_studio.backends.image.hub_diffusers_common import DiffusersBackend, Step, split_ref, work_size
 from genai_studio.errors import ModelUnavailable
 
 log = logging.getLogger(__name__)
@@ -35,34 +34,13 @@ DEFAULT_PROMPT = "a colour photograph, natural colours, realistic"
 PREVIEW_SIDE = 512  # previews are shown on a photo this size, not at full resolution
 
 
-def split_ref(ref: str, default_extra: str) -> tuple[str, str]:
-    """`base|extra` -> (base, extra); a missing extra part takes `default_extra`."""
-    base, _, extra = ref.partition("|")
-    return base.strip(), extra.strip() or default_extra
-
-
-def work_size(image: np.ndarray, native: int, multiple: int = 8) -> tuple[int, int]:
-    """(width, height) with the longer side at the model's native size, both multiples of 8."""
-    height, width = image.shape[:2]
-    scale = native / max(height, width)
-    return (
-        max(multiple, round(width * scale / multiple) * multiple),
-        max(multiple, round(height * scale / multiple) * multiple),
-    )
-
-
-class DiffusersColorize(Backend[ColorizeRequest]):
+class DiffusersColorize(DiffusersBackend[ColorizeRequest]):
     name = "sd-colorize"
     task = Task.COLORIZE
     licence = (
         "diffusers: Apache-2.0; weights: see the model cards (SD 1.5, ControlNet: CreativeML OpenRAIL-M)"
     )
     estimated_memory_mb = 6500
-
-    def __init__(self, ref, settings) -> None:
-        super().__init__(ref, settings)
-        self._pipe: Any = None
-        self._device = "cpu"
 
     def load(self, device: str) -> None:
         import diffusers
@@ -81,13 +59,11 @@ class DiffusersColorize(Backend[ColorizeRequest]):
         self._pipe.set_progress_bar_config(disable=True)
 
     def run(self, request: ColorizeRequest, cancel: threading.Event) -> Iterator[Progress | Result]:
-        if self._pipe is None:
-            raise RuntimeError("run() before load()")
-        native = int(self._pipe.unet.config.sample_size * self._pipe.vae_scale_factor)
-        width, height = work_size(request.image, native)
+        pipe = self.pipe
+        width, height = work_size(request.image, self.native_size())
         grey = np.asarray(Image.fromarray(request.image).convert("L").convert("RGB"))
         control = Image.fromarray(cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA))
-        seed = request.seed if request.seed is not None else int(np.random.default_rng().integers(MAX_SEED))
+        seed = self.seed_for(request.seed, MAX_SEED)
         kwargs = dict(
             prompt=request.prompt or DEFAULT_PROMPT,
             negative_prompt=request.negative_prompt or None,
@@ -99,17 +75,13 @@ class DiffusersColorize(Backend[ColorizeRequest]):
             generator=common.generator_for(seed, self._device),
         )
         small = _fit(request.image, PREVIEW_SIDE)
-        yield Progress("Denoising…", 0.0)
-        output = None
-        for item in common.stream_pipeline(self._pipe, kwargs, cancel):
-            if isinstance(item, Step):
-                preview = lab.keep_lightness(item.preview, small)  # the colours on the photo's tones
-                yield Progress(
-                    f"Step {item.step}/{request.steps}", item.step / request.steps, partial=preview
-                )
-            else:
-                output = item
-        if output is None or cancel.is_set():
+
+        def progress(step: Step) -> Progress:
+            preview = lab.keep_lightness(step.preview, small)  # the colours on the photo's tones
+            return Progress(f"Step {step.step}/{request.steps}", step.step / request.steps, partial=preview)
+
+        output = yield from common.denoise(pipe, kwargs, cancel, progress)
+        if output is None:
             return
         result = lab.keep_lightness(np.asarray(output.images[0].convert("RGB")), request.image)
         params = {
@@ -121,9 +93,6 @@ class DiffusersColorize(Backend[ColorizeRequest]):
         if request.method != "prompt":
             notes += f" Diffusion models colour from the prompt: the {request.method} were not used."
         yield Result(result, params=params, info=notes)
-
-    def unload(self) -> None:
-        self._pipe = None
 
 
 def _fit(image: np.ndarray, side: int) -> np.ndarray:

@@ -1,6 +1,7 @@
-"""What the diffusers backends share: loading a pipeline by hub id or local folder onto the
-right device, cheap previews of the latents at each step, and running a pipeline in a
-worker thread so its steps stream and Stop interrupts it between steps.
+"""What the diffusers backends share: a base class holding the loaded pipeline, loading a
+pipeline by hub id or local folder onto the right device, cheap previews of the latents at
+each step, and running a pipeline in a worker thread so its steps stream as Progress and
+Stop interrupts it between steps.
 
 torch and diffusers are imported inside the functions: nothing here costs at start-up.
 """
@@ -10,13 +11,15 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from genai_studio import devices
+from genai_studio.backends.base import Backend, Progress, RequestT
+from genai_studio.config import Settings
 from genai_studio.errors import ModelUnavailable
 
 log = logging.getLogger(__name__)
@@ -63,6 +66,22 @@ def load_pipeline(auto_class_name: str, ref: str, device: str) -> tuple[Any, str
     pipe.set_progress_bar_config(disable=True)
     log.info("loaded %s as %s on %s (%s)", ref, type(pipe).__name__, device, dtype)
     return pipe, device
+
+
+def split_ref(ref: str, default_extra: str) -> tuple[str, str]:
+    """`base|extra` -> (base, extra); a missing extra part takes `default_extra`."""
+    base, _, extra = ref.partition("|")
+    return base.strip(), extra.strip() or default_extra
+
+
+def work_size(image: np.ndarray, native: int, multiple: int = 8) -> tuple[int, int]:
+    """(width, height) with the longer side at the model's native size, both multiples of 8."""
+    height, width = image.shape[:2]
+    scale = native / max(height, width)
+    return (
+        max(multiple, round(width * scale / multiple) * multiple),
+        max(multiple, round(height * scale / multiple) * multiple),
+    )
 
 
 def latent_preview(latents: Any) -> np.ndarray:
@@ -129,3 +148,44 @@ def stream_pipeline(pipe: Any, kwargs: dict[str, Any], cancel: threading.Event) 
         if worker.is_alive():  # the consumer left (Stop, or an error): interrupt and wait
             cancel.set()
         worker.join()
+
+
+def denoise(
+    pipe: Any, kwargs: dict[str, Any], cancel: threading.Event, progress: Callable[[Step], Progress]
+) -> Generator[Progress, None, Any]:
+    """Yield a first Progress, then `progress(step)` after every step of `pipe(**kwargs)`;
+    return the pipeline's output, or None once `cancel` is set (use with `yield from`)."""
+    yield Progress("Denoising…", 0.0)
+    output = None
+    for item in stream_pipeline(pipe, kwargs, cancel):
+        if isinstance(item, Step):
+            yield progress(item)
+        else:
+            output = item
+    return None if cancel.is_set() else output
+
+
+class DiffusersBackend(Backend[RequestT]):
+    """A diffusers pipeline held between `load` and `unload`, with the device it runs on."""
+
+    def __init__(self, ref: str, settings: Settings) -> None:
+        super().__init__(ref, settings)
+        self._pipe: Any = None
+        self._device = "cpu"
+
+    @property
+    def pipe(self) -> Any:
+        if self._pipe is None:
+            raise RuntimeError("run() before load()")
+        return self._pipe
+
+    def native_size(self) -> int:
+        """The resolution the model was trained at (512 for SD 1.5, 1024 for SDXL)."""
+        return int(self.pipe.unet.config.sample_size * self.pipe.vae_scale_factor)
+
+    def seed_for(self, seed: int | None, max_seed: int) -> int:
+        """`seed`, or a random one below `max_seed` when the user asked for random (None)."""
+        return seed if seed is not None else int(np.random.default_rng().integers(max_seed))
+
+    def unload(self) -> None:
+        self._pipe = None

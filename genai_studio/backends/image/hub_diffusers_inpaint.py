@@ -11,15 +11,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from genai_studio import images
-from genai_studio.backends.base import Backend, Progress, Result, Task
+from genai_studio.backends.base import Progress, Result, Task
 from genai_studio.backends.image import hub_diffusers_common as common
-from genai_studio.backends.image.hub_diffusers_common import Step
+from genai_studio.backends.image.hub_diffusers_common import DiffusersBackend, Step
 from genai_studio.backends.image.inpaint_request import MAX_SEED, InpaintRequest
 
 log = logging.getLogger(__name__)
@@ -27,36 +26,26 @@ log = logging.getLogger(__name__)
 CONTEXT = 1.0  # the crop spans the hole plus its own size on each side
 
 
-class DiffusersInpaint(Backend[InpaintRequest]):
+class DiffusersInpaint(DiffusersBackend[InpaintRequest]):
     name = "sd-inpaint"
     task = Task.INPAINT
     licence = "diffusers: Apache-2.0; weights: see the model card (SD 1.5/2: CreativeML OpenRAIL-M)"
     estimated_memory_mb = 6000
 
-    def __init__(self, ref, settings) -> None:
-        super().__init__(ref, settings)
-        self._pipe: Any = None
-        self._device = "cpu"
-
     def load(self, device: str) -> None:
         self._pipe, self._device = common.load_pipeline("AutoPipelineForInpainting", self.ref, device)
 
-    def native_size(self) -> int:
-        """The resolution the model was trained at (512 for SD 1.5, 1024 for SDXL)."""
-        return int(self._pipe.unet.config.sample_size * self._pipe.vae_scale_factor)
-
     def run(self, request: InpaintRequest, cancel: threading.Event) -> Iterator[Progress | Result]:
-        if self._pipe is None:
-            raise RuntimeError("run() before load()")
+        pipe = self.pipe
         region = images.plan_region(
             request.mask,
             self.native_size(),
             context=CONTEXT,
-            multiple=self._pipe.vae_scale_factor,
+            multiple=pipe.vae_scale_factor,
             upscale=True,
         )
         crop, crop_mask = region.crop(request.image, request.mask)
-        seed = request.seed if request.seed is not None else int(np.random.default_rng().integers(MAX_SEED))
+        seed = self.seed_for(request.seed, MAX_SEED)
         width, height = region.work_size
         kwargs = dict(
             prompt=request.prompt,
@@ -70,24 +59,19 @@ class DiffusersInpaint(Backend[InpaintRequest]):
             strength=request.strength,
             generator=common.generator_for(seed, self._device),
         )
-        yield Progress("Denoising…", 0.0)
-        output = None
-        for item in common.stream_pipeline(self._pipe, kwargs, cancel):
-            if isinstance(item, Step):
-                small = Image.fromarray(item.preview)
-                preview = np.asarray(small.resize((width, height), Image.Resampling.BILINEAR))
-                yield Progress(
-                    f"Step {item.step}/{item.total}",
-                    item.step / item.total,
-                    partial=region.paste(request.image, request.mask, preview),
-                )
-            else:
-                output = item
-        if output is None or cancel.is_set():
+
+        def progress(step: Step) -> Progress:
+            small = Image.fromarray(step.preview)
+            preview = np.asarray(small.resize((width, height), Image.Resampling.BILINEAR))
+            return Progress(
+                f"Step {step.step}/{step.total}",
+                step.step / step.total,
+                partial=region.paste(request.image, request.mask, preview),
+            )
+
+        output = yield from common.denoise(pipe, kwargs, cancel, progress)
+        if output is None:
             return
         result = region.paste(request.image, request.mask, np.asarray(output.images[0].convert("RGB")))
         params = {**request.params(), "seed": seed, "model_ref": self.ref}
         yield Result(result, params=params, info=f"Inpainted with {self.ref}.")
-
-    def unload(self) -> None:
-        self._pipe = None

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from genai_studio.backends.base import Backend, Progress, Result, Task
+from genai_studio.backends.base import Progress, Result, Task
 from genai_studio.backends.image import hub_diffusers_common as common
-from genai_studio.backends.image.hub_diffusers_common import Step
+from genai_studio.backends.image.hub_diffusers_common import DiffusersBackend, Step
 from genai_studio.backends.image.inpaint_request import MAX_SEED, MAX_STEPS
 from genai_studio.inputs import bounded_int, bounded_number, clean_text
 
@@ -72,24 +72,18 @@ def build_text_to_image_request(
     )
 
 
-class DiffusersTextToImage(Backend[TextToImageRequest]):
+class DiffusersTextToImage(DiffusersBackend[TextToImageRequest]):
     name = "sd-txt2img"
     task = Task.TEXT_TO_IMAGE
     licence = "diffusers: Apache-2.0; weights: see the model card (SD 1.5/2: CreativeML OpenRAIL-M)"
     estimated_memory_mb = 6000
 
-    def __init__(self, ref, settings) -> None:
-        super().__init__(ref, settings)
-        self._pipe: Any = None
-        self._device = "cpu"
-
     def load(self, device: str) -> None:
         self._pipe, self._device = common.load_pipeline("AutoPipelineForText2Image", self.ref, device)
 
     def run(self, request: TextToImageRequest, cancel: threading.Event) -> Iterator[Progress | Result]:
-        if self._pipe is None:
-            raise RuntimeError("run() before load()")
-        seed = request.seed if request.seed is not None else int(np.random.default_rng().integers(MAX_SEED))
+        pipe = self.pipe
+        seed = self.seed_for(request.seed, MAX_SEED)
         kwargs = dict(
             prompt=request.prompt,
             negative_prompt=request.negative_prompt or None,
@@ -99,20 +93,15 @@ class DiffusersTextToImage(Backend[TextToImageRequest]):
             guidance_scale=request.guidance,
             generator=common.generator_for(seed, self._device),
         )
-        yield Progress("Denoising…", 0.0)
-        output = None
-        for item in common.stream_pipeline(self._pipe, kwargs, cancel):
-            if isinstance(item, Step):
-                preview = Image.fromarray(item.preview).resize((request.width, request.height))
-                yield Progress(f"Step {item.step}/{item.total}", item.step / item.total, np.asarray(preview))
-            else:
-                output = item
-        if output is None or cancel.is_set():
+
+        def progress(step: Step) -> Progress:
+            preview = Image.fromarray(step.preview).resize((request.width, request.height))
+            return Progress(f"Step {step.step}/{step.total}", step.step / step.total, np.asarray(preview))
+
+        output = yield from common.denoise(pipe, kwargs, cancel, progress)
+        if output is None:
             return
         params = {**request.params(), "seed": seed, "model_ref": self.ref}
         yield Result(
             np.asarray(output.images[0].convert("RGB")), params=params, info=f"Made with {self.ref}."
         )
-
-    def unload(self) -> None:
-        self._pipe = None

@@ -1,6 +1,6 @@
 """The diffusers inpainting and text-to-image backends, loaded by path through their real
 `from_pretrained` code, on tiny random-weight Stable Diffusion pipelines built from configs
-(as diffusers' own tests do), 2 steps on the CPU."""
+(tiny_diffusers.py), 2 steps on the CPU."""
 
 from __future__ import annotations
 
@@ -17,83 +17,13 @@ from genai_studio.backends.image.hub_diffusers_txt2img import TextToImageRequest
 from genai_studio.backends.image.inpaint_request import InpaintRequest
 from genai_studio.config import Settings
 from genai_studio.errors import InvalidInput, ModelUnavailable
-
-
-def _tiny_tokenizer():
-    from tokenizers.pre_tokenizers import ByteLevel
-    from transformers import CLIPTokenizer
-
-    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
-    for char in sorted(ByteLevel.alphabet()):
-        vocab[char] = len(vocab)
-        vocab[char + "</w>"] = len(vocab)
-    return CLIPTokenizer(vocab=vocab, merges=[], model_max_length=77), len(vocab)
-
-
-def _tiny_pipeline(in_channels: int):
-    """An SD pipeline with 32-64 channel UNet/VAE and a 5-layer CLIP text encoder."""
-    import torch
-    from diffusers import (
-        AutoencoderKL,
-        PNDMScheduler,
-        StableDiffusionInpaintPipeline,
-        StableDiffusionPipeline,
-        UNet2DConditionModel,
-    )
-    from transformers import CLIPTextConfig, CLIPTextModel
-
-    torch.manual_seed(0)
-    tokenizer, vocab_size = _tiny_tokenizer()
-    unet = UNet2DConditionModel(
-        block_out_channels=(32, 64),
-        layers_per_block=2,
-        sample_size=32,
-        in_channels=in_channels,
-        out_channels=4,
-        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
-        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
-        cross_attention_dim=32,
-    )
-    vae = AutoencoderKL(
-        block_out_channels=[32, 64],
-        in_channels=3,
-        out_channels=3,
-        down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"],
-        up_block_types=["UpDecoderBlock2D", "UpDecoderBlock2D"],
-        latent_channels=4,
-        sample_size=64,
-    )
-    text_encoder = CLIPTextModel(
-        CLIPTextConfig(
-            bos_token_id=0,
-            eos_token_id=1,
-            pad_token_id=1,
-            hidden_size=32,
-            intermediate_size=37,
-            num_attention_heads=4,
-            num_hidden_layers=5,
-            vocab_size=vocab_size,
-        )
-    )
-    pipeline_class = StableDiffusionInpaintPipeline if in_channels == 9 else StableDiffusionPipeline
-    return pipeline_class(
-        unet=unet,
-        vae=vae,
-        text_encoder=text_encoder,
-        tokenizer=tokenizer,
-        scheduler=PNDMScheduler(skip_prk_steps=True, steps_offset=1),
-        safety_checker=None,
-        feature_extractor=None,
-        requires_safety_checker=False,
-    )
+from tests.backends.tiny_diffusers import stopped_at_first_preview, tiny_sd
 
 
 @pytest.fixture(scope="module")
 def tiny_models(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("tiny-sd")
-    _tiny_pipeline(9).save_pretrained(root / "inpaint")
-    _tiny_pipeline(4).save_pretrained(root / "txt2img")
-    return {"inpaint": root / "inpaint", "txt2img": root / "txt2img"}
+    return {"inpaint": tiny_sd(root, inpaint=True), "txt2img": tiny_sd(root)}
 
 
 @pytest.fixture(scope="module")
@@ -133,12 +63,7 @@ def test_same_seed_same_image(inpainter):
 
 def test_stop_between_steps_gives_no_result(inpainter):
     photo, mask = _photo_and_hole()
-    cancel = threading.Event()
-    items = []
-    for item in inpainter.run(InpaintRequest(photo, mask, steps=4, seed=1), cancel):
-        items.append(item)
-        if isinstance(item, Progress) and item.partial is not None:
-            cancel.set()
+    items = stopped_at_first_preview(inpainter, InpaintRequest(photo, mask, steps=4, seed=1))
     assert not any(isinstance(item, Result) for item in items)
     assert sum(isinstance(item, Progress) and item.partial is not None for item in items) == 1
 

@@ -17,7 +17,7 @@ from genai_studio.backends.image.hub_style import IP_ADAPTER_FOLDER, IP_ADAPTER_
 from genai_studio.backends.image.style_request import build_style_request
 from genai_studio.config import Settings
 from genai_studio.errors import InvalidInput
-from tests.backends.test_colorize_hub import CROSS_DIM, tiny_sd
+from tests.backends.tiny_diffusers import CROSS_DIM, stopped_at_first_preview, tiny_sd
 
 SETTINGS = Settings()
 
@@ -113,15 +113,10 @@ def test_style_weight_changes_the_result(backend):
 
 
 def test_stop_between_steps(backend):
-    cancel = threading.Event()
     request = build_style_request(
         SETTINGS, content=data.astronaut(), style=data.coffee(), strength=1.0, steps=6
     )
-    items = []
-    for item in backend.run(request, cancel):
-        items.append(item)
-        if isinstance(item, Progress) and item.partial is not None:
-            cancel.set()
+    items = stopped_at_first_preview(backend, request)
     assert not any(isinstance(item, Result) for item in items)
 
 

@@ -28,7 +28,7 @@ def _tiny_text_to_image_pipeline():
     the shared 2-level VAE a 256-pixel image means 128x128 latents, minutes of attention here."""
     from diffusers import AutoencoderKL, StableDiffusionPipeline
 
-    from tests.backends.test_inpaint_diffusers import _tiny_pipeline
+    from tests.backends.tiny_diffusers import tiny_sd_pipeline
 
     vae = AutoencoderKL(
         block_out_channels=[8, 8, 8, 8],
@@ -39,7 +39,7 @@ def _tiny_text_to_image_pipeline():
         norm_num_groups=4,
         sample_size=256,
     )
-    return StableDiffusionPipeline(**{**_tiny_pipeline(4).components, "vae": vae})
+    return StableDiffusionPipeline(**{**tiny_sd_pipeline().components, "vae": vae})
 
 
 @pytest.fixture(scope="module")

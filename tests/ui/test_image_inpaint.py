@@ -166,11 +166,10 @@ def test_painting_with_the_brush_in_a_browser_fills_the_stroke(browser, studio):
 @pytest.fixture(scope="module")
 def sd_studio(tmp_path_factory):
     """A second studio whose first inpainting model is a tiny random SD pipeline on disk."""
-    from tests.backends.test_inpaint_diffusers import _tiny_pipeline
+    from tests.backends.tiny_diffusers import tiny_sd
 
     root = tmp_path_factory.mktemp("sd-studio")
-    _tiny_pipeline(9).save_pretrained(root / "tiny-inpaint")
-    spec = f"sd-inpaint:{root / 'tiny-inpaint'}"
+    spec = f"sd-inpaint:{tiny_sd(root, inpaint=True)}"
     settings = Settings(port=free_port(), output_dir=root / "out", inpaint_models=(spec, "classic-inpaint"))
     with running_studio(settings) as studio:
         yield studio.client, spec

@@ -13,8 +13,8 @@ import gradio as gr
 import numpy as np
 
 from genai_studio.backends.base import Progress, Result
+from genai_studio.backends.image.diffusion_inputs import MAX_STEPS
 from genai_studio.backends.image.hub_diffusers_txt2img import MAX_SIDE, MIN_SIDE, build_text_to_image_request
-from genai_studio.backends.image.inpaint_request import MAX_STEPS
 from genai_studio.inputs import choice
 from genai_studio.ui.common import StudioContext, TabHandle, run_buttons, strings, tr, user_errors
 from genai_studio.ui.image_tab import SubTabs, model_dropdown, save_result, wire_run

@@ -15,15 +15,14 @@ import numpy as np
 
 from genai_studio import images
 from genai_studio.backends.image import lab
+from genai_studio.backends.image.diffusion_inputs import diffusion_fields
 from genai_studio.config import Settings
 from genai_studio.errors import InvalidInput
-from genai_studio.inputs import bounded_int, bounded_number, choice, clean_text
+from genai_studio.inputs import choice
 
 # hints: spread painted colours; reference: colours of a reference photo;
 # prompt: a diffusion model invents colours from the prompt (hub backends only).
 METHODS = ("hints", "reference", "prompt")
-MAX_SEED = 2**31 - 1
-MAX_STEPS = 150
 GREY_CHROMA = 3.0  # mean Lab chroma below which a photo counts as black and white
 HINT_ALPHA = 128  # brush pixels at least this opaque are hints (soft edges are not)
 
@@ -131,18 +130,14 @@ def build_colorize_request(
                 "The reference photo has almost no colour, so there is nothing to transfer: "
                 "pick a colour photo."
             )
-    seed_value = bounded_int(seed, field="Seed", low=-1, high=MAX_SEED)
+    diffusion = diffusion_fields(
+        prompt=prompt, negative_prompt=negative_prompt, steps=steps, guidance=guidance, seed=seed
+    )
     return ColorizeRequest(
         image=np.asarray(photo),
         method=method,
         hint_rgb=hint_rgb,
         hint_mask=hint_mask,
         reference=reference_rgb,
-        prompt=clean_text(prompt, field="Prompt", max_chars=2000, allow_empty=True),
-        negative_prompt=clean_text(
-            negative_prompt, field="Negative prompt", max_chars=2000, allow_empty=True
-        ),
-        steps=bounded_int(steps, field="Steps", low=1, high=MAX_STEPS),
-        guidance=bounded_number(guidance, field="Guidance", low=0.0, high=30.0),
-        seed=None if seed_value < 0 else seed_value,
+        **diffusion,
     )

@@ -23,7 +23,7 @@ from PIL import Image
 from genai_studio.backends.base import Progress, Result, Task
 from genai_studio.backends.image import hub_diffusers_common as common
 from genai_studio.backends.image import lab
-from genai_studio.backends.image.colorize_request import MAX_SEED, ColorizeRequest
+from genai_studio.backends.image.colorize_request import ColorizeRequest
 from genai_studio.backends.image.hub_diffusers_common import DiffusersBackend, Step, split_ref, work_size
 from genai_studio.errors import ModelUnavailable
 
@@ -63,7 +63,7 @@ class DiffusersColorize(DiffusersBackend[ColorizeRequest]):
         width, height = work_size(request.image, self.native_size())
         grey = np.asarray(Image.fromarray(request.image).convert("L").convert("RGB"))
         control = Image.fromarray(cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA))
-        seed = self.seed_for(request.seed, MAX_SEED)
+        seed = self.seed_for(request.seed)
         kwargs = dict(
             prompt=request.prompt or DEFAULT_PROMPT,
             negative_prompt=request.negative_prompt or None,

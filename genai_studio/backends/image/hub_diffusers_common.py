@@ -19,6 +19,7 @@ import numpy as np
 
 from genai_studio import devices
 from genai_studio.backends.base import Backend, Progress, RequestT
+from genai_studio.backends.image.diffusion_inputs import MAX_SEED
 from genai_studio.config import Settings
 from genai_studio.errors import ModelUnavailable
 
@@ -183,9 +184,9 @@ class DiffusersBackend(Backend[RequestT]):
         """The resolution the model was trained at (512 for SD 1.5, 1024 for SDXL)."""
         return int(self.pipe.unet.config.sample_size * self.pipe.vae_scale_factor)
 
-    def seed_for(self, seed: int | None, max_seed: int) -> int:
-        """`seed`, or a random one below `max_seed` when the user asked for random (None)."""
-        return seed if seed is not None else int(np.random.default_rng().integers(max_seed))
+    def seed_for(self, seed: int | None) -> int:
+        """`seed`, or a random one when the user asked for random (None)."""
+        return seed if seed is not None else int(np.random.default_rng().integers(MAX_SEED))
 
     def unload(self) -> None:
         self._pipe = None

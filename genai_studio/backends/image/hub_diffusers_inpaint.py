@@ -19,7 +19,7 @@ from genai_studio import images
 from genai_studio.backends.base import Progress, Result, Task
 from genai_studio.backends.image import hub_diffusers_common as common
 from genai_studio.backends.image.hub_diffusers_common import DiffusersBackend, Step
-from genai_studio.backends.image.inpaint_request import MAX_SEED, InpaintRequest
+from genai_studio.backends.image.inpaint_request import InpaintRequest
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class DiffusersInpaint(DiffusersBackend[InpaintRequest]):
             upscale=True,
         )
         crop, crop_mask = region.crop(request.image, request.mask)
-        seed = self.seed_for(request.seed, MAX_SEED)
+        seed = self.seed_for(request.seed)
         width, height = region.work_size
         kwargs = dict(
             prompt=request.prompt,

@@ -14,9 +14,9 @@ from PIL import Image
 
 from genai_studio.backends.base import Progress, Result, Task
 from genai_studio.backends.image import hub_diffusers_common as common
+from genai_studio.backends.image.diffusion_inputs import diffusion_fields
 from genai_studio.backends.image.hub_diffusers_common import DiffusersBackend, Step
-from genai_studio.backends.image.inpaint_request import MAX_SEED, MAX_STEPS
-from genai_studio.inputs import bounded_int, bounded_number, clean_text
+from genai_studio.inputs import bounded_int
 
 log = logging.getLogger(__name__)
 
@@ -58,18 +58,15 @@ def build_text_to_image_request(
     """Check every user value; sizes must be multiples of 8 (the latent grid). Raises InvalidInput."""
     width = bounded_int(width, field="Width", low=MIN_SIDE, high=MAX_SIDE)
     height = bounded_int(height, field="Height", low=MIN_SIDE, high=MAX_SIDE)
-    seed_value = bounded_int(seed, field="Seed", low=-1, high=MAX_SEED)
-    return TextToImageRequest(
-        prompt=clean_text(prompt, field="Prompt", max_chars=2000),
-        negative_prompt=clean_text(
-            negative_prompt, field="Negative prompt", max_chars=2000, allow_empty=True
-        ),
-        width=width // 8 * 8,
-        height=height // 8 * 8,
-        steps=bounded_int(steps, field="Steps", low=1, high=MAX_STEPS),
-        guidance=bounded_number(guidance, field="Guidance", low=0.0, high=30.0),
-        seed=None if seed_value < 0 else seed_value,
+    diffusion = diffusion_fields(
+        prompt=prompt,
+        negative_prompt=negative_prompt,
+        steps=steps,
+        guidance=guidance,
+        seed=seed,
+        prompt_required=True,
     )
+    return TextToImageRequest(width=width // 8 * 8, height=height // 8 * 8, **diffusion)
 
 
 class DiffusersTextToImage(DiffusersBackend[TextToImageRequest]):
@@ -83,7 +80,7 @@ class DiffusersTextToImage(DiffusersBackend[TextToImageRequest]):
 
     def run(self, request: TextToImageRequest, cancel: threading.Event) -> Iterator[Progress | Result]:
         pipe = self.pipe
-        seed = self.seed_for(request.seed, MAX_SEED)
+        seed = self.seed_for(request.seed)
         kwargs = dict(
             prompt=request.prompt,
             negative_prompt=request.negative_prompt or None,

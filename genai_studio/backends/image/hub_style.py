@@ -24,7 +24,7 @@ from genai_studio.backends.base import Progress, Result, Task
 from genai_studio.backends.image import hub_diffusers_common as common
 from genai_studio.backends.image import lab
 from genai_studio.backends.image.hub_diffusers_common import DiffusersBackend, Step, split_ref, work_size
-from genai_studio.backends.image.style_request import MAX_SEED, STYLE_IMAGE, StyleRequest
+from genai_studio.backends.image.style_request import STYLE_IMAGE, StyleRequest
 from genai_studio.errors import InvalidInput, ModelUnavailable
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class DiffusersStyle(DiffusersBackend[StyleRequest]):
             raise InvalidInput("Strength x steps is below one step: raise the strength or the steps.")
         width, height = work_size(request.content, self.native_size())
         content = Image.fromarray(cv2.resize(request.content, (width, height), interpolation=cv2.INTER_AREA))
-        seed = self.seed_for(request.seed, MAX_SEED)
+        seed = self.seed_for(request.seed)
         pipe.set_ip_adapter_scale(request.style_weight)
         kwargs = dict(
             prompt=request.prompt or DEFAULT_PROMPT,

@@ -11,16 +11,15 @@ import cv2
 import numpy as np
 
 from genai_studio import images
+from genai_studio.backends.image.diffusion_inputs import diffusion_fields
 from genai_studio.config import Settings
-from genai_studio.inputs import bounded_int, bounded_number, choice, clean_text
+from genai_studio.inputs import bounded_number, choice
 
 # auto: picked from the mask's shape; telea / ns: OpenCV (Telea 2004, Navier-Stokes);
 # patchmatch: exemplar fill. Diffusion backends ignore the method.
 METHODS = ("auto", "telea", "ns", "patchmatch")
 THIN_RADIUS_PX = 5.0  # strokes up to ~10 px wide (scratches, wires, text) diffuse well
 DEEP_SHARE_MAX = 0.05  # a mask with less of itself deeper than that counts as thin
-MAX_SEED = 2**31 - 1
-MAX_STEPS = 150
 
 
 @dataclass(frozen=True)
@@ -95,17 +94,13 @@ def build_inpaint_request(
     if mask_upload is not None and not (isinstance(mask_upload, str) and not mask_upload.strip()):
         mask |= images.mask_from_upload(mask_upload, picture.size)
     images.check_mask(mask, allow_full=allow_full_mask)
-    seed_value = bounded_int(seed, field="Seed", low=-1, high=MAX_SEED)
+    diffusion = diffusion_fields(
+        prompt=prompt, negative_prompt=negative_prompt, steps=steps, guidance=guidance, seed=seed
+    )
     return InpaintRequest(
         image=np.asarray(picture),
         mask=mask,
         method=method,
-        prompt=clean_text(prompt, field="Prompt", max_chars=2000, allow_empty=True),
-        negative_prompt=clean_text(
-            negative_prompt, field="Negative prompt", max_chars=2000, allow_empty=True
-        ),
-        steps=bounded_int(steps, field="Steps", low=1, high=MAX_STEPS),
-        guidance=bounded_number(guidance, field="Guidance", low=0.0, high=30.0),
         strength=bounded_number(strength, field="Strength", low=0.01, high=1.0),
-        seed=None if seed_value < 0 else seed_value,
+        **diffusion,
     )

@@ -13,15 +13,14 @@ from typing import Any
 import numpy as np
 
 from genai_studio import images
+from genai_studio.backends.image.diffusion_inputs import diffusion_fields
 from genai_studio.backends.image.style_looks import LOOKS
 from genai_studio.config import Settings
 from genai_studio.errors import InvalidInput
-from genai_studio.inputs import bounded_int, bounded_number, choice, clean_text
+from genai_studio.inputs import bounded_int, bounded_number, choice
 
 STYLE_IMAGE = "style-image"
 LOOK_NAMES = (STYLE_IMAGE, *LOOKS)
-MAX_SEED = 2**31 - 1
-MAX_STEPS = 150
 WORK_SIDES = (256, 1024)  # patch synthesis working size: larger is finer and slower
 
 
@@ -102,7 +101,9 @@ def build_style_request(
         )
     if not isinstance(keep_colours, bool):
         raise InvalidInput(f"Keep colours must be true or false, got {keep_colours!r}.")
-    seed_value = bounded_int(seed, field="Seed", low=-1, high=MAX_SEED)
+    diffusion = diffusion_fields(
+        prompt=prompt, negative_prompt=negative_prompt, steps=steps, guidance=guidance, seed=seed
+    )
     return StyleRequest(
         content=photo,
         look=look,
@@ -110,12 +111,6 @@ def build_style_request(
         strength=bounded_number(strength, field="Strength", low=0.0, high=1.0),
         keep_colours=keep_colours,
         work_side=bounded_int(work_side, field="Working size", low=WORK_SIDES[0], high=WORK_SIDES[1]),
-        prompt=clean_text(prompt, field="Prompt", max_chars=2000, allow_empty=True),
-        negative_prompt=clean_text(
-            negative_prompt, field="Negative prompt", max_chars=2000, allow_empty=True
-        ),
-        steps=bounded_int(steps, field="Steps", low=1, high=MAX_STEPS),
-        guidance=bounded_number(guidance, field="Guidance", low=0.0, high=30.0),
         style_weight=bounded_number(style_weight, field="Style weight", low=0.0, high=2.0),
-        seed=None if seed_value < 0 else seed_value,
+        **diffusion,
     )

@@ -134,6 +134,17 @@ class ModelManager:
         Closing the returned generator (Gradio does on Stop) sets `cancel`, and the backend
         returns at its next step. Out of memory unloads every model and raises OutOfMemory.
         """
+        for batch in self.run_batched(spec, request, cancel):
+            yield from batch
+
+    def run_batched(
+        self, spec: str, request: Any, cancel: threading.Event | None = None
+    ) -> Iterator[list[Progress | Result]]:
+        """Like `run`, but each step yields everything the backend made since the last one.
+
+        A consumer slower than the model (a UI re-rendering per token) then catches up in
+        fewer, larger updates instead of falling ever further behind.
+        """
         cancel = cancel or threading.Event()
         items: queue.SimpleQueue[Any] = queue.SimpleQueue()
         worker = threading.Thread(
@@ -141,10 +152,18 @@ class ModelManager:
         )
         worker.start()
         try:
-            while (item := items.get()) is not _DONE:
-                if isinstance(item, _Failure):
-                    raise item.error
-                yield item
+            while True:
+                batch = [items.get()]
+                while not items.empty():
+                    batch.append(items.get_nowait())
+                made = [item for item in batch if item is not _DONE and not isinstance(item, _Failure)]
+                if made:
+                    yield made
+                for item in batch:
+                    if isinstance(item, _Failure):
+                        raise item.error
+                if _DONE in batch:
+                    return
         finally:
             cancel.set()
 

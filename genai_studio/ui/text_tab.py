@@ -127,11 +127,13 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         reply = ""
         finished = False
         try:
-            for item in ctx.manager.run(model, request):
-                if isinstance(item, Progress) and item.partial:
-                    reply += item.partial
-                elif isinstance(item, Result):
-                    reply, finished, reported = item.output, True, item.params
+            # batched: if the page renders slower than the model writes, it catches up in one step
+            for batch in ctx.manager.run_batched(model, request):
+                for item in batch:
+                    if isinstance(item, Progress) and item.partial:
+                        reply += item.partial
+                    elif isinstance(item, Result):
+                        reply, finished, reported = item.output, True, item.params
                 conversation[-1] = {"role": "assistant", "content": reply}
                 yield conversation
         finally:  # saved on Stop too: nothing the user saw is lost

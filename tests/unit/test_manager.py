@@ -129,3 +129,20 @@ def test_jobs_run_one_at_a_time(manager):
     for t in threads:
         t.join()
     assert results in (["x"] * 5 + ["y"] * 5, ["y"] * 5 + ["x"] * 5)
+
+
+def test_a_slow_consumer_gets_what_accumulated_in_one_batch(manager):
+    batches = []
+    for batch in manager.run_batched("a", 40):
+        batches.append(batch)
+        time.sleep(0.05)  # slower than the backend's 10 ms steps
+    items = [item for batch in batches for item in batch]
+    assert [i.partial for i in items if isinstance(i, Progress)] == list(range(40))
+    assert items[-1].output == 40
+    assert len(batches) < 20
+
+
+def test_failures_still_surface_when_batched(manager):
+    with pytest.raises(OutOfMemory):
+        for _ in manager.run_batched("greedy", 5):
+            time.sleep(0.05)

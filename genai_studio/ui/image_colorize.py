@@ -16,11 +16,11 @@ from genai_studio.inputs import choice
 from genai_studio.ui.common import StudioContext, TabHandle, strings, tr, user_errors
 from genai_studio.ui.image_tab import (
     CheckedImage,
-    CheckedImageEditor,
     SubTabs,
     before_after_outputs,
     editor_parts,
     model_dropdown,
+    paint_editor,
     photo_examples,
     run_controls,
     stream_before_after,
@@ -123,16 +123,10 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
         gr.Markdown(tr("colorize.intro"))
         with gr.Row():
             with gr.Column(scale=3):
-                editor = CheckedImageEditor(
-                    label=tr("colorize.editor"),
-                    type="filepath",
-                    format="png",  # lossless: hint colours must arrive as painted
-                    brush=gr.Brush(colors=HINT_COLOURS, color_mode="defaults", default_size=12),
-                    eraser=gr.Eraser(default_size=16),
-                    layers=False,
-                    transforms=(),
-                    sources=("upload", "clipboard"),
-                    height=520,
+                editor = paint_editor(
+                    tr("colorize.editor"),
+                    gr.Brush(colors=HINT_COLOURS, color_mode="defaults", default_size=12),
+                    eraser_size=16,
                 )
             with gr.Column(scale=2):
                 model = model_dropdown(ctx, specs)

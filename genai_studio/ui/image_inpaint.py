@@ -16,11 +16,11 @@ from genai_studio.inputs import choice
 from genai_studio.ui.common import StudioContext, TabHandle, strings, tr, user_errors
 from genai_studio.ui.image_tab import (
     CheckedImage,
-    CheckedImageEditor,
     SubTabs,
     before_after_outputs,
     editor_parts,
     model_dropdown,
+    paint_editor,
     run_controls,
     stream_before_after,
     wire_run,
@@ -130,16 +130,10 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
         gr.Markdown(tr("inpaint.intro"))
         with gr.Row():
             with gr.Column(scale=3):
-                editor = CheckedImageEditor(
-                    label=tr("inpaint.editor"),
-                    type="filepath",
-                    format="png",  # lossless: the untouched pixels must come back as they were
-                    brush=gr.Brush(colors=["#ffffff", "#ff00ff"], color_mode="fixed", default_size=24),
-                    eraser=gr.Eraser(default_size=24),
-                    layers=False,
-                    transforms=(),
-                    sources=("upload", "clipboard"),
-                    height=520,
+                editor = paint_editor(
+                    tr("inpaint.editor"),
+                    gr.Brush(colors=["#ffffff", "#ff00ff"], color_mode="fixed", default_size=24),
+                    eraser_size=24,
                 )
                 with gr.Accordion(tr("inpaint.mask"), open=False):
                     mask = CheckedImage(

@@ -103,6 +103,22 @@ class CheckedImage(gr.Image):
         return super().preprocess(payload)
 
 
+def paint_editor(label: str, brush: gr.Brush, eraser_size: int) -> CheckedImageEditor:
+    """The photo to paint on: one brush layer, no crop or rotate, sent as lossless PNG so the
+    painted colours and every untouched pixel arrive exactly as they were."""
+    return CheckedImageEditor(
+        label=label,
+        type="filepath",
+        format="png",
+        brush=brush,
+        eraser=gr.Eraser(default_size=eraser_size),
+        layers=False,
+        transforms=(),
+        sources=("upload", "clipboard"),
+        height=520,
+    )
+
+
 def save_result(
     ctx: StudioContext,
     task: str,

@@ -14,7 +14,7 @@ Hints are 60 dots (radius 3 px) of the true colours at random places, ~0.7 % of 
   tones but not the scene, the honest case for an unrelated reference.
 
 Speed at 512x512 and 2048x2048, against the SD 1.5 image-to-image architecture with random
-weights (from bench/style.py; a brightness ControlNet would add about 40 % per step):
+weights (bench/sd_reference.py; a brightness ControlNet would add about 40 % per step):
 1 and 2 steps timed, extrapolated to 20 steps at strength 0.75.
 
     .venv/bin/python bench/colorize.py            # everything (SD part: a few minutes, ~5 GB RAM)
@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from style import sd15_img2img_seconds  # noqa: E402
+from sd_reference import sd15_img2img_seconds  # noqa: E402
 
 from genai_studio.backends.image import colorize_classic, lab  # noqa: E402
 
@@ -164,11 +164,7 @@ def main() -> None:
     for method, values in scores.items():
         quality, error = np.mean(values, axis=0)
         print(f"{method:26s} {quality:9.2f} {error:11.2f}")
-    sd_total = None
-    if not args.no_sd:
-        sd_total, per_step, fixed = sd15_img2img_seconds()
-        print(f"\nSD 1.5 img2img, random weights, 512x512: {per_step:.1f} s/step, fixed {fixed:.1f} s;")
-        print(f"20 steps at strength 0.75 (15 denoising steps), extrapolated: {sd_total:.0f} s")
+    sd_total = None if args.no_sd else sd15_img2img_seconds(photo("astronaut"))
     levin_512 = float(np.median(timings[("Levin 2004 sparse solve", 512)]))
     print("\nSpeed (median seconds over photos; ratios measured in this run)")
     for (method, side), seconds in timings.items():

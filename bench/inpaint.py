@@ -7,8 +7,9 @@ a share of the original's: 1.0 keeps the photo's texture, near 0 is a smooth sme
 
 Speed: each method through the studio's backend at 512x512 and 2048x2048 (working
 resolution included), against the SD 1.5 inpainting architecture (UNet with 9 input
-channels, VAE, CLIP ViT-L text encoder) built from its config with random weights: 1 and 2
-denoising steps are timed at 512x512 and extrapolated to 20 steps (fixed cost + 20 x step).
+channels, VAE, CLIP ViT-L text encoder) built from its config with random weights
+(bench/sd_reference.py): 1 and 2 denoising steps are timed at 512x512 and extrapolated to
+20 steps (fixed cost + 20 x step).
 
     .venv/bin/python bench/inpaint.py            # everything (SD part: ~2 min, 6 GB RAM)
     .venv/bin/python bench/inpaint.py --no-sd    # embedded methods only
@@ -29,6 +30,8 @@ from skimage import data
 from skimage.metrics import structural_similarity
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sd_reference import sd15_pipeline, step_seconds
 
 from genai_studio.backends import registry
 from genai_studio.backends.image.inpaint_request import InpaintRequest
@@ -129,77 +132,16 @@ def speed(backend) -> dict[tuple[str, int], float]:
 
 def sd15_inpaint_seconds(steps: int = 20) -> tuple[float, float, float]:
     """(extrapolated seconds for `steps` steps, seconds per step, fixed seconds) at 512x512."""
-    import torch
-    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionInpaintPipeline, UNet2DConditionModel
     from PIL import Image
-    from tokenizers.pre_tokenizers import ByteLevel
-    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
-    torch.manual_seed(0)
-    unet = UNet2DConditionModel(  # runwayml/stable-diffusion-inpainting unet/config.json
-        sample_size=64,
-        in_channels=9,
-        out_channels=4,
-        block_out_channels=(320, 640, 1280, 1280),
-        layers_per_block=2,
-        cross_attention_dim=768,
-        attention_head_dim=8,
-        down_block_types=(
-            "CrossAttnDownBlock2D",
-            "CrossAttnDownBlock2D",
-            "CrossAttnDownBlock2D",
-            "DownBlock2D",
-        ),
-        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"),
-    )
-    vae = AutoencoderKL(
-        block_out_channels=(128, 256, 512, 512),
-        down_block_types=("DownEncoderBlock2D",) * 4,
-        up_block_types=("UpDecoderBlock2D",) * 4,
-        latent_channels=4,
-        layers_per_block=2,
-        sample_size=512,
-    )
-    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
-    for char in sorted(ByteLevel.alphabet()):
-        vocab[char] = len(vocab)
-    tokenizer = CLIPTokenizer(vocab=vocab, merges=[], model_max_length=77)  # tokenizing costs nothing
-    text_config = CLIPTextConfig(  # CLIP ViT-L/14 text tower, as in SD 1.5
-        hidden_size=768,
-        intermediate_size=3072,
-        num_attention_heads=12,
-        num_hidden_layers=12,
-        vocab_size=49408,
-        max_position_embeddings=77,
-        bos_token_id=0,
-        eos_token_id=1,
-        pad_token_id=1,
-    )
-    text_encoder = CLIPTextModel(text_config)
-    pipe = StableDiffusionInpaintPipeline(
-        vae=vae,
-        text_encoder=text_encoder,
-        tokenizer=tokenizer,
-        unet=unet,
-        scheduler=DDIMScheduler(steps_offset=1),
-        safety_checker=None,
-        feature_extractor=None,
-        requires_safety_checker=False,
-    )
-    pipe.set_progress_bar_config(disable=True)
+    pipe = sd15_pipeline("StableDiffusionInpaintPipeline", in_channels=9)
     image = Image.fromarray(photo("astronaut"))
     mask = Image.fromarray((block_mask(512, np.random.default_rng(2)) * 255).astype(np.uint8))
-
-    def timed(n: int) -> float:
-        started = time.perf_counter()
-        with torch.inference_mode():
-            pipe(prompt="a photo", image=image, mask_image=mask, num_inference_steps=n, guidance_scale=7.5)
-        return time.perf_counter() - started
-
-    timed(1)  # warm-up
-    one, two = timed(1), timed(2)
-    per_step = max(two - one, 1e-3)
-    fixed = max(one - per_step, 0.0)
+    per_step, fixed = step_seconds(
+        lambda n: pipe(
+            prompt="a photo", image=image, mask_image=mask, num_inference_steps=n, guidance_scale=7.5
+        )
+    )
     return fixed + steps * per_step, per_step, fixed
 
 

@@ -10,8 +10,9 @@ blend of content and style, and the content as it is.
 
 Speed: each method through the studio's backend at 512x512 and 2048x2048, against the SD 1.5
 image-to-image architecture (UNet, VAE, CLIP ViT-L text encoder; the IP-Adapter is not
-counted) built from its config with random weights: 1 and 2 denoising steps are timed at
-512x512 and extrapolated to 20 steps at strength 0.75 (15 denoising steps + fixed cost).
+counted) built from its config with random weights (bench/sd_reference.py): 1 and 2 denoising
+steps are timed at 512x512 and extrapolated to 20 steps at strength 0.75 (15 denoising steps
++ fixed cost).
 
     .venv/bin/python bench/style.py            # everything (SD part: a few minutes, ~5 GB RAM)
     .venv/bin/python bench/style.py --no-sd    # embedded methods only
@@ -35,6 +36,8 @@ from skimage.metrics import structural_similarity
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from sd_reference import sd15_img2img_seconds  # noqa: E402
 
 from genai_studio.backends.base import Result  # noqa: E402
 from genai_studio.backends.image import lab  # noqa: E402
@@ -154,73 +157,6 @@ def speed() -> dict[tuple[str, int], float]:
     return timings
 
 
-def sd15_img2img_seconds(steps: int = 20, strength: float = 0.75) -> tuple[float, float, float]:
-    """(extrapolated seconds for `steps` at `strength`, seconds per step, fixed seconds), 512x512."""
-    import torch
-    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionImg2ImgPipeline, UNet2DConditionModel
-    from tokenizers.pre_tokenizers import ByteLevel
-    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
-
-    torch.manual_seed(0)
-    unet = UNet2DConditionModel(  # stable-diffusion-v1-5 unet/config.json
-        sample_size=64,
-        in_channels=4,
-        out_channels=4,
-        block_out_channels=(320, 640, 1280, 1280),
-        layers_per_block=2,
-        cross_attention_dim=768,
-        attention_head_dim=8,
-        down_block_types=(
-            "CrossAttnDownBlock2D",
-            "CrossAttnDownBlock2D",
-            "CrossAttnDownBlock2D",
-            "DownBlock2D",
-        ),
-        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"),
-    )
-    vae = AutoencoderKL(
-        block_out_channels=(128, 256, 512, 512),
-        down_block_types=("DownEncoderBlock2D",) * 4,
-        up_block_types=("UpDecoderBlock2D",) * 4,
-        latent_channels=4,
-        layers_per_block=2,
-        sample_size=512,
-    )
-    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
-    for char in sorted(ByteLevel.alphabet()):
-        vocab[char] = len(vocab)
-    tokenizer = CLIPTokenizer(vocab=vocab, merges=[], model_max_length=77)
-    text_encoder = CLIPTextModel(  # CLIP ViT-L/14 text tower, as in SD 1.5
-        CLIPTextConfig(hidden_size=768, intermediate_size=3072, num_attention_heads=12, num_hidden_layers=12,
-                       vocab_size=49408, max_position_embeddings=77, bos_token_id=0, eos_token_id=1,
-                       pad_token_id=1)
-    )  # fmt: skip
-    pipe = StableDiffusionImg2ImgPipeline(
-        vae=vae,
-        text_encoder=text_encoder,
-        tokenizer=tokenizer,
-        unet=unet,
-        scheduler=DDIMScheduler(steps_offset=1),
-        safety_checker=None,
-        feature_extractor=None,
-        requires_safety_checker=False,
-    )
-    pipe.set_progress_bar_config(disable=True)
-    image = Image.fromarray(photo("astronaut"))
-
-    def timed(n: int) -> float:
-        started = time.perf_counter()
-        with torch.inference_mode():  # strength 1.0: exactly n denoising steps
-            pipe(prompt="a painting", image=image, strength=1.0, num_inference_steps=n, guidance_scale=7.5)
-        return time.perf_counter() - started
-
-    timed(1)  # warm-up
-    one, two = timed(1), timed(2)
-    per_step = max(two - one, 1e-3)
-    fixed = max(one - per_step, 0.0)
-    return fixed + int(steps * strength) * per_step, per_step, fixed
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--no-sd", action="store_true", help="skip the Stable Diffusion peer")
@@ -229,11 +165,7 @@ def main() -> None:
     cv2.setNumThreads(2)
     quality()
     timings = speed()
-    sd_total = None
-    if not args.no_sd:
-        sd_total, per_step, fixed = sd15_img2img_seconds()
-        print(f"\nSD 1.5 img2img, random weights, 512x512: {per_step:.1f} s/step, fixed {fixed:.1f} s;")
-        print(f"20 steps at strength 0.75 (15 denoising steps), extrapolated: {sd_total:.0f} s")
+    sd_total = None if args.no_sd else sd15_img2img_seconds(photo("astronaut"))
     print("\nSpeed (seconds; ratio: SD 1.5 img2img at 512 / this method, same run)")
     for (method, side), seconds in timings.items():
         ratio = f"{sd_total / seconds:8.0f}x" if sd_total else ""

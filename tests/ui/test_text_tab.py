@@ -37,7 +37,8 @@ def newest_history(client) -> list:
 
 
 def test_reply_streams_in_several_updates_and_lands_in_history(studio):
-    job = studio.client.submit(*ask(tokens=48), api_name=ENDPOINT)
+    story = "Tell a long story about a lighthouse keeper and a storm."
+    job = studio.client.submit(*ask(story, tokens=120, temperature=0.0), api_name=ENDPOINT)
     partials = [reply_text(update) for update in job]
     final = reply_text(job.outputs()[-1])
     growing = [p for p in partials if p]

@@ -142,6 +142,15 @@ def test_a_slow_consumer_gets_what_accumulated_in_one_batch(manager):
     assert len(batches) < 20
 
 
+def test_batches_come_at_most_once_per_interval(manager):
+    started = time.monotonic()
+    batches = list(manager.run_batched("a", 30, every=0.1))  # the backend makes a step per 10 ms
+    elapsed = time.monotonic() - started
+    assert [i.partial for b in batches for i in b if isinstance(i, Progress)] == list(range(30))
+    assert len(batches) <= elapsed / 0.1 + 2
+    assert len(batches[0]) == 1  # the first step is not held back
+
+
 def test_failures_still_surface_when_batched(manager):
     with pytest.raises(OutOfMemory):
         for _ in manager.run_batched("greedy", 5):

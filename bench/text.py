@@ -53,7 +53,13 @@ def raw_llama(llm, messages, tokens: int):
 
     def run() -> None:
         chunks = llm.create_chat_completion(
-            messages=messages, max_tokens=tokens, temperature=0.0, top_p=1.0, seed=1, stream=True
+            messages=messages,
+            max_tokens=tokens,
+            temperature=0.0,
+            top_p=1.0,
+            repeat_penalty=1.1,  # the studio's default
+            seed=1,
+            stream=True,
         )
         found.append(timed_stream(chunk["choices"][0]["delta"].get("content") for chunk in chunks))
 

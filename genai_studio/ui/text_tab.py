@@ -48,6 +48,7 @@ strings(
         "text.max_new_tokens": ("Max new tokens", "最多生成的词元数"),
         "text.temperature": ("Temperature", "温度"),
         "text.top_p": ("Top-p", "Top-p"),
+        "text.repetition_penalty": ("Repetition penalty", "重复惩罚"),
     }
 )
 
@@ -93,6 +94,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         top_p: float,
         seed: float,
         conversation: Conversation | None,
+        repetition_penalty: float = 1.1,
     ) -> Iterator[Conversation]:
         """Generate text with a language model and stream it token by token.
 
@@ -106,6 +108,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             top_p: nucleus sampling threshold (0.01-1).
             seed: -1 for a random seed, or a fixed seed to repeat a result.
             conversation: earlier messages of this session (role/content dicts).
+            repetition_penalty: 1 for none; above 1 discourages repeating (max 2).
         Returns:
             The conversation with the new reply, streamed as it grows.
         """
@@ -121,6 +124,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             temperature=temperature,
             top_p=top_p,
             seed=seed,
+            repetition_penalty=repetition_penalty,
         )
         conversation += [{"role": "user", "content": prompt}, {"role": "assistant", "content": ""}]
         chosen = {"prompt": prompt, "mode": mode, "system_prompt": system_prompt, "model": model}
@@ -173,9 +177,14 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                     )
                     temperature = gr.Slider(0.0, 2.0, value=0.7, step=0.05, label=tr("text.temperature"))
                     top_p = gr.Slider(0.01, 1.0, value=0.95, step=0.01, label=tr("text.top_p"))
+                    repetition_penalty = gr.Slider(
+                        1.0, 2.0, value=1.1, step=0.05, label=tr("text.repetition_penalty")
+                    )
                     seed = gr.Number(value=-1, precision=0, label=tr("common.seed"))
 
+        # repetition_penalty last: API callers written before it existed keep working
         inputs = [prompt, mode, system_prompt, model, max_new_tokens, temperature, top_p, seed, conversation]
+        inputs += [repetition_penalty]
         run_options = dict(
             fn=generate_text,
             inputs=inputs,
@@ -203,6 +212,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                 "temperature": temperature,
                 "top_p": top_p,
                 "seed": seed,
+                "repetition_penalty": repetition_penalty,
             },
         )
     ]

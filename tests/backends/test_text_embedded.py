@@ -41,6 +41,13 @@ def test_same_seed_same_text_different_seed_different_text(smollm2):
     assert others != {first}
 
 
+def test_repetition_penalty_changes_greedy_text(smollm2):
+    prompt = "List the words sea, sea, sea, sea and sea again."
+    plain = collect(smollm2, request(prompt, max_new_tokens=40, repetition_penalty=1.0))[1].output
+    penalised = collect(smollm2, request(prompt, max_new_tokens=40, repetition_penalty=1.8))[1].output
+    assert plain != penalised
+
+
 def test_too_long_for_the_context_is_a_clear_message(smollm2):
     huge = TextRequest(messages=(Message("user", "lighthouse " * 9000),), max_new_tokens=8, seed=1)
     with pytest.raises(InvalidInput, match="too long for this model"):

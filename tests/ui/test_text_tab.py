@@ -23,8 +23,20 @@ def ask(
     top_p=0.95,
     seed=3,
     conversation=None,
+    repetition_penalty=1.1,
 ):
-    return [prompt, mode, system, model, tokens, temperature, top_p, seed, conversation or []]
+    return [
+        prompt,
+        mode,
+        system,
+        model,
+        tokens,
+        temperature,
+        top_p,
+        seed,
+        conversation or [],
+        repetition_penalty,
+    ]
 
 
 def reply_text(conversation) -> str:
@@ -98,6 +110,7 @@ def test_stop_ends_generation_and_keeps_what_was_made(studio):
         ({"temperature": 99}, OUT_OF_BOUNDS),
         ({"top_p": 0}, OUT_OF_BOUNDS),
         ({"seed": -5}, "Seed must be between"),
+        ({"repetition_penalty": 0.5}, OUT_OF_BOUNDS),
         ({"seed": 10**12}, "Seed must be between"),
         # dropdowns and radios: Gradio refuses values outside their choices
         ({"mode": "shout"}, "not in the list of choices"),

@@ -79,6 +79,7 @@ class LocalGGUF(Backend[TextRequest]):
                 max_tokens=request.max_new_tokens,
                 temperature=request.temperature,
                 top_p=request.top_p,
+                repeat_penalty=request.repetition_penalty,
                 seed=request.seed,
                 stream=True,
             )

@@ -70,6 +70,7 @@ class TransformersLM(Backend[TextRequest]):
             do_sample=sampling,
             temperature=request.temperature if sampling else None,
             top_p=request.top_p if sampling else None,
+            repetition_penalty=request.repetition_penalty,
             streamer=streamer,
             stopping_criteria=StoppingCriteriaList([StopWhenCancelled()]),
             pad_token_id=self._tokenizer.pad_token_id or self._tokenizer.eos_token_id,

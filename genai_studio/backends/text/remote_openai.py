@@ -2,7 +2,9 @@
 
 This is how text scales beyond one machine: the studio streams from a server elsewhere.
 Spec: `openai:http://host:port/v1` or `openai:http://host:port/v1#model-name`.
-Closing the HTTP stream on Stop makes these servers stop generating.
+Closing the HTTP stream on Stop makes these servers stop generating. The repetition
+penalty is not sent: servers name it differently and OpenAI's own API refuses unknown
+fields, so each server's default applies.
 """
 
 from __future__ import annotations

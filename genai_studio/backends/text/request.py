@@ -58,6 +58,7 @@ class TextRequest:
     temperature: float = 0.7
     top_p: float = 0.95
     seed: int = 0
+    repetition_penalty: float = 1.1  # small models loop without it
 
     def chat(self) -> list[dict[str, str]]:
         """The messages as OpenAI-style dicts, which llama.cpp, transformers and servers take."""
@@ -69,6 +70,7 @@ class TextRequest:
             "temperature": self.temperature,
             "top_p": self.top_p,
             "seed": self.seed,
+            "repetition_penalty": self.repetition_penalty,
         }
 
 
@@ -86,6 +88,7 @@ def build_request(
     temperature: object = 0.7,
     top_p: object = 0.95,
     seed: object = -1,
+    repetition_penalty: object = 1.1,
 ) -> TextRequest:
     """Check every user value and frame the prompt by its mode; raises InvalidInput.
 
@@ -113,6 +116,7 @@ def build_request(
         temperature=bounded_number(temperature, field="Temperature", low=0.0, high=2.0),
         top_p=bounded_number(top_p, field="Top-p", low=0.01, high=1.0),
         seed=random.randint(0, MAX_SEED) if seed_value < 0 else seed_value,
+        repetition_penalty=bounded_number(repetition_penalty, field="Repetition penalty", low=1.0, high=2.0),
     )
 
 

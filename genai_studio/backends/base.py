@@ -73,6 +73,7 @@ class Backend(ABC, Generic[RequestT]):
     task: ClassVar[Task]
     licence: ClassVar[str]
     embedded: ClassVar[bool] = False  # True: runs offline on the CPU with shipped weights
+    title: ClassVar[str] = ""  # human name of an embedded backend (its spec is terse)
     estimated_memory_mb: ClassVar[int] = 500
 
     def __init__(self, ref: str, settings: Settings) -> None:
@@ -82,7 +83,7 @@ class Backend(ABC, Generic[RequestT]):
     @property
     def label(self) -> str:
         """Human name shown in model pickers."""
-        return f"{self.name}: {self.ref}" if self.ref else self.name
+        return f"{self.name}: {self.ref}" if self.ref else self.title or self.name
 
     def available(self) -> Availability:
         """Cheap check, without loading, that `load` can work here."""

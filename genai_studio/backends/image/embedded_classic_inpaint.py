@@ -34,6 +34,7 @@ class ClassicInpaint(Backend[InpaintRequest]):
     task = Task.INPAINT
     licence = "OpenCV inpaint: Apache-2.0; PatchMatch fill: this project (Apache-2.0)"
     embedded = True
+    title = "Classic fill (embedded: OpenCV + PatchMatch)"
     estimated_memory_mb = 100
 
     def __init__(self, ref, settings) -> None:

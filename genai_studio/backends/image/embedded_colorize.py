@@ -21,6 +21,7 @@ class ClassicColorize(Backend[ColorizeRequest]):
     task = Task.COLORIZE
     licence = "OpenCV (Apache-2.0), SciPy (BSD-3); methods: this project (Apache-2.0)"
     embedded = True
+    title = "Hints or reference (embedded)"
     estimated_memory_mb = 100
 
     def load(self, device: str) -> None:

@@ -37,6 +37,7 @@ class ClassicStyle(Backend[StyleRequest]):
     task = Task.STYLE
     licence = "OpenCV (Apache-2.0), SciPy (BSD-3); patch synthesis: this project (Apache-2.0)"
     embedded = True
+    title = "Patch synthesis and quick looks (embedded)"
     estimated_memory_mb = 300
 
     def load(self, device: str) -> None:

@@ -55,6 +55,14 @@ class ModelManager:
         """The loaded backend for `spec`, else a new unloaded instance (for labels, checks)."""
         return self._resident.get(spec) or self._factory(spec, self.settings)
 
+    def available_backend(self, spec: str) -> Backend:
+        """`backend_for(spec)`, or ModelUnavailable saying why it cannot run here."""
+        backend = self.backend_for(spec)
+        availability = backend.available()
+        if not availability.ready:
+            raise ModelUnavailable(f"{backend.label} cannot run here: {availability.reason}")
+        return backend
+
     def _unload(self, spec: str) -> None:
         backend = self._resident.pop(spec)
         self._sizes.pop(spec, None)
@@ -77,10 +85,7 @@ class ModelManager:
         return evicted
 
     def _load(self, spec: str) -> Backend:
-        backend = self._factory(spec, self.settings)
-        availability = backend.available()
-        if not availability.ready:
-            raise ModelUnavailable(f"{backend.label} cannot run here: {availability.reason}")
+        backend = self.available_backend(spec)  # not resident here, so a new instance
         before = devices.rss_mb()
         started = time.perf_counter()
         try:

@@ -23,7 +23,6 @@ from genai_studio.backends.music.request import (
     make_plan,
     wav_bytes,
 )
-from genai_studio.errors import ModelUnavailable
 from genai_studio.inputs import choice
 from genai_studio.ui.common import (
     HEAVY,
@@ -121,10 +120,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             Audio chunks as they are made, what was understood, the WAV and MIDI files, a status line.
         """
         choice(model, field="Model", options=specs)
-        backend = ctx.manager.backend_for(model)
-        availability = backend.available()
-        if not availability.ready:
-            raise ModelUnavailable(f"{backend.label} cannot run here: {availability.reason}")
+        ctx.manager.available_backend(model)  # say why a model cannot run before any work
         request = build_request(
             ctx.settings,
             prompt=prompt,

@@ -14,7 +14,6 @@ import gradio as gr
 from genai_studio.backends.base import Progress, Result
 from genai_studio.backends.speech.request import MAX_SPEED, MAX_TEXT_CHARS, MIN_SPEED, build_request
 from genai_studio.backends.speech.wav import SpeechTags, wav_bytes
-from genai_studio.errors import ModelUnavailable
 from genai_studio.inputs import choice
 from genai_studio.ui.common import (
     HEAVY,
@@ -95,10 +94,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             Audio chunks as they are made, then the tagged WAV of the whole text and a status line.
         """
         choice(model, field="Model", options=specs)
-        backend = ctx.manager.backend_for(model)
-        availability = backend.available()
-        if not availability.ready:
-            raise ModelUnavailable(f"{backend.label} cannot run here: {availability.reason}")
+        backend = ctx.manager.available_backend(model)
         request = build_request(
             text=text,
             voice=voice,

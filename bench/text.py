@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-import httpx
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -94,19 +93,14 @@ def studio_http(client, prompt: str, tokens: int):
 
 def start_to_first_page(output_dir: str) -> tuple[float, float]:
     """Seconds from `python app.py` to a served page, and the server's idle RSS in MB."""
-    port = 7900 + int(time.time()) % 50
+    from tests.conftest import free_port, wait_until_serving
+
+    port = free_port()
     command = [sys.executable, "app.py", "--port", str(port), "--output-dir", output_dir]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.05)
-            if process.poll() is not None:
-                raise RuntimeError("app.py exited")
+        wait_until_serving(f"http://127.0.0.1:{port}/", process)
         elapsed = time.perf_counter() - started
         time.sleep(1)
         rss = psutil.Process(process.pid).memory_info().rss / 2**20

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from gradio_client import Client
 
@@ -19,6 +22,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, log_path: Path | None = None, seconds=60) -> None:
+    """Return once `url` answers 200; fail with the log's tail if `process` exits or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            log = log_path.read_text()[-2000:] if log_path else ""
+            raise RuntimeError(f"{' '.join(map(str, process.args))} did not start serving {url}: {log}")
+        time.sleep(0.05)
 
 
 @dataclass

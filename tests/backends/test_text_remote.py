@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
-import httpx
 import pytest
 
 from genai_studio.backends.manager import ModelManager
@@ -16,7 +14,7 @@ from genai_studio.backends.text.remote_openai import OpenAICompatible
 from genai_studio.config import Settings
 from genai_studio.errors import ModelUnavailable
 from tests.backends.text_helpers import assert_streams_and_stops, collect, request
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_until_serving
 
 
 @pytest.fixture(scope="module")
@@ -35,19 +33,6 @@ def server_url(tmp_path_factory):
         finally:
             process.terminate()
             process.wait(timeout=10)
-
-
-def wait_until_serving(url: str, process: subprocess.Popen, log_path, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"llama_cpp.server did not start: {log_path.read_text()[-2000:]}")
-        time.sleep(0.3)
 
 
 @pytest.fixture

@@ -123,7 +123,8 @@ _HELP = {
 }
 
 
-def _convert(name: str, raw: str, default: object) -> object:
+def _convert(raw: str, default: object) -> object:
+    """`raw` as the type of the field's default."""
     if isinstance(default, bool):
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
@@ -146,7 +147,7 @@ def from_env(environ: dict[str, str] | None = None, base: Settings | None = None
         raw = environ.get(ENV_PREFIX + f.name.upper())
         if raw is not None:
             try:
-                changes[f.name] = _convert(f.name, raw, getattr(base, f.name))
+                changes[f.name] = _convert(raw, getattr(base, f.name))
             except ValueError as exc:
                 raise SettingsError(f"{ENV_PREFIX}{f.name.upper()}: {exc}") from exc
     return replace(base, **changes)
@@ -169,7 +170,7 @@ def parse(argv: list[str] | None = None, environ: dict[str, str] | None = None) 
         value = getattr(args, f.name)
         if value is not None:
             default = getattr(settings, f.name)
-            changes[f.name] = value if isinstance(value, bool) else _convert(f.name, value, default)
+            changes[f.name] = value if isinstance(value, bool) else _convert(value, default)
     return with_hub_models(replace(settings, **changes)).check()
 
 

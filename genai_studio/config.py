@@ -57,7 +57,7 @@ class Settings:
     music_models: tuple[str, ...] = ("composer",)
     inpaint_models: tuple[str, ...] = ("classic-inpaint",)
     colorize_models: tuple[str, ...] = ("classic-colorize",)
-    style_models: tuple[str, ...] = ("classic-style",)
+    style_models: tuple[str, ...] = ("neural-style", "classic-style")
     text_to_image_models: tuple[str, ...] = ()  # no embedded model: the tab shows with a hub spec
     hub_models: bool = False  # also offer RECOMMENDED_HUB_MODELS
     remote_api_key: str = ""  # bearer key for `openai:` text specs

@@ -22,6 +22,7 @@ BACKENDS: dict[str, str] = {
     "sd-inpaint": "genai_studio.backends.image.hub_diffusers_inpaint:DiffusersInpaint",
     "sd-txt2img": "genai_studio.backends.image.hub_diffusers_txt2img:DiffusersTextToImage",
     "classic-colorize": "genai_studio.backends.image.embedded_colorize:ClassicColorize",
+    "neural-style": "genai_studio.backends.image.embedded_neural_style:NeuralStyle",
     "classic-style": "genai_studio.backends.image.embedded_style:ClassicStyle",
     "sd-colorize": "genai_studio.backends.image.hub_colorize:DiffusersColorize",
     "sd-style": "genai_studio.backends.image.hub_style:DiffusersStyle",

@@ -194,15 +194,6 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
                     value=STYLE_IMAGE,
                     label=tr("style.look"),
                 )
-                fixed = gr.Gallery(
-                    [(str(FIXED_THUMBNAILS / f"{name}.jpg"), name.split("-")[1]) for name in FIXED_LOOKS],
-                    label=tr("style.fixed"),
-                    columns=7,
-                    height="auto",
-                    allow_preview=False,
-                    show_label=True,
-                    elem_id="style-fixed-gallery",
-                )
                 strength = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label=tr("style.strength"))
                 keep_colours = gr.Checkbox(value=False, label=tr("style.keep_colours"))
                 full_size = gr.Checkbox(value=True, label=tr("style.full_size"))
@@ -220,6 +211,15 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
                     style_weight = gr.Slider(0.0, 2.0, value=0.8, step=0.05, label=tr("style.style_weight"))
                     seed = gr.Number(value=-1, precision=0, label=tr("common.seed"))
                 run, stop, status = run_controls(tr("style.run"))
+        fixed = gr.Gallery(
+            [(str(FIXED_THUMBNAILS / f"{name}.jpg"), name.split("-")[1]) for name in FIXED_LOOKS],
+            label=tr("style.fixed"),
+            columns=9,
+            height="auto",
+            allow_preview=False,
+            object_fit="cover",
+            elem_id="style-fixed-gallery",
+        )
         before_after, download = before_after_outputs()
 
         controls = {

@@ -7,6 +7,7 @@ the API and the CLI all see the same configuration.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -27,6 +28,9 @@ RECOMMENDED_HUB_MODELS: dict[str, tuple[str, ...]] = {
     "style_models": ("sd-style:stable-diffusion-v1-5/stable-diffusion-v1-5",),
     "text_to_image_models": ("sd-txt2img:stable-diffusion-v1-5/stable-diffusion-v1-5",),
 }
+
+
+MIN_API_KEY_CHARS = 8
 
 
 class SettingsError(ValueError):
@@ -50,6 +54,8 @@ class Settings:
     share: bool = False
     auth: str = ""  # "user:password"; required when share is on
     mcp: bool = True  # serve every API event as an MCP tool at /gradio_api/mcp/
+    openai_api: bool = True  # serve the OpenAI HTTP API at /v1
+    api_keys: str = ""  # /v1 bearer keys: "key,name:key" or a file of such lines; needed off loopback
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     output_dir: Path = Path("outputs")
     text_models: tuple[str, ...] = ("smollm2",)
@@ -81,6 +87,50 @@ class Settings:
             raise SettingsError("auth must look like user:password")
         return user, password
 
+    def listens_beyond_loopback(self) -> bool:
+        """True unless the studio is reachable from this machine only."""
+        if self.share:
+            return True
+        if self.host == "localhost":
+            return False
+        try:
+            return not ipaddress.ip_address(self.host).is_loopback
+        except ValueError:  # a host name: assume other machines can reach it
+            return True
+
+    def api_key_names(self) -> dict[str, str]:
+        """The /v1 keys: key -> account name ("" for a key that names no account).
+
+        `api_keys` is a comma-separated list, or the path of a file with one entry a line
+        (blank lines and # comments skipped); an entry is `key` or `name:key`.
+        """
+        value = self.api_keys.strip()
+        if not value:
+            return {}
+        path = Path(value)
+        if path.is_file():
+            try:
+                lines = path.read_text().splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise SettingsError(f"cannot read the API key file {path}: {exc}") from exc
+            entries = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+        elif "/" in value and "," not in value:
+            raise SettingsError(f"the API key file {path} does not exist")
+        else:
+            entries = [part.strip() for part in value.split(",") if part.strip()]
+        keys: dict[str, str] = {}
+        for entry in entries:
+            name, _, key = entry.rpartition(":")
+            if len(key) < MIN_API_KEY_CHARS or any(c.isspace() for c in key):
+                raise SettingsError(
+                    f"API keys must be at least {MIN_API_KEY_CHARS} characters without spaces "
+                    f"(entries are key or name:key); got an entry of {len(key)} characters"
+                )
+            if key in keys:
+                raise SettingsError("the same API key is listed twice")
+            keys[key] = name.strip()
+        return keys
+
     def check(self) -> Settings:
         """Refuse configurations that would be unsafe or cannot work."""
         if self.share and not self.auth:
@@ -89,6 +139,11 @@ class Settings:
                 "set --auth user:password (or STUDIO_AUTH)."
             )
         self.auth_pair()
+        if self.openai_api and self.listens_beyond_loopback() and not self.api_key_names():
+            raise SettingsError(
+                f"Refusing to serve the OpenAI API on {self.host} without API keys: set --api-keys "
+                "(a comma list or a file of key or name:key lines), or --no-openai-api."
+            )
         if not 1 <= self.port <= 65535:
             raise SettingsError(f"port must be 1-65535, got {self.port}")
         if not self.text_models:
@@ -102,6 +157,8 @@ _HELP = {
     "share": "open a public Gradio share link (needs --auth)",
     "auth": "user:password required to use the studio",
     "mcp": "serve the API events as MCP tools (--no-mcp to turn off)",
+    "openai_api": "serve the OpenAI HTTP API at /v1 (--no-openai-api to turn off)",
+    "api_keys": "bearer keys for /v1: key,name:key or a file of such lines (needed beyond loopback)",
     "device": "auto, cpu, cuda, cuda:N or mps",
     "output_dir": "folder for results and history",
     "text_models": "comma-separated text model specs, first is the default",
@@ -140,8 +197,8 @@ def from_env(environ: dict[str, str] | None = None, base: Settings | None = None
     """Settings from STUDIO_* environment variables on top of `base` (defaults)."""
     environ = dict(os.environ if environ is None else environ)
     base = base or Settings()
-    if "SPACE_ID" in environ:  # on a Hugging Face Space the app must listen on every interface
-        base = replace(base, host="0.0.0.0")
+    if "SPACE_ID" in environ:  # on a Hugging Face Space the app must listen on every interface;
+        base = replace(base, host="0.0.0.0", openai_api=False)  # /v1 there needs keys: opt in
     changes: dict[str, object] = {}
     for f in fields(Settings):
         raw = environ.get(ENV_PREFIX + f.name.upper())

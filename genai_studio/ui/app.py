@@ -36,6 +36,8 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> gr.Blo
     modules = [importlib.import_module(name) for name in TABS]
 
     with gr.Blocks(title="GenAI Studio") as demo:
+        # the other front doors (/v1) share this context; `launch` mounts them
+        demo.studio_context = ctx
         gr.Markdown("# GenAI Studio")
         with gr.Tabs() as tabs:
             # each tab gives its handles: none when it has no model, several with sub-tabs
@@ -46,8 +48,16 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> gr.Blo
 
 
 def launch(demo: gr.Blocks, settings: Settings, **overrides: object):
-    """Launch with the studio's safety settings: auth, upload limit, no traceback to users."""
+    """Launch with the studio's safety settings: auth, upload limit, no traceback to users;
+    with `settings.openai_api`, the OpenAI HTTP API at /v1 on the same server."""
+    routes = []
+    if settings.openai_api:
+        from genai_studio.api.openai_server import OpenAIServer
+
+        ctx: StudioContext = demo.studio_context
+        routes = OpenAIServer(settings, ctx.manager, ctx.history).routes()
     options: dict[str, object] = dict(
+        app_kwargs={"routes": routes},  # FastAPI(routes=...): served beside Gradio's own
         server_name=settings.host,
         server_port=settings.port,
         share=settings.share,

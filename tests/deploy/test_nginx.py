@@ -6,48 +6,22 @@ from __future__ import annotations
 
 import shutil
 import signal
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import openai
 import pytest
 
 from genai_studio.history import History
-from tests.conftest import free_port, wait_until_serving
+from tests.conftest import wait_until_serving
+from tests.deploy.cluster import KEY, start_nginx, start_worker
 
-ROOT = Path(__file__).resolve().parents[2]
-KEY = "sk-cluster-0123456789"
-ONLY_TEXT = ["--speech-models", "", "--music-models", ""]
-ONLY_TEXT += ["--no-mcp", "--max-new-tokens", "600"]
 STORY = [{"role": "user", "content": "Write a very long story about a lighthouse, in many chapters."}]
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("nginx") is None, reason="needs Debian's nginx (packages-dev.txt)"),
 ]
-
-
-def start_worker(folder: Path) -> tuple[subprocess.Popen, int, Path]:
-    port = free_port()
-    folder.mkdir()
-    log = folder / "studio.log"
-    command = [sys.executable, "app.py", "--port", str(port), "--output-dir", str(folder), "--api-keys", KEY]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(command + ONLY_TEXT, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    return process, port, folder
-
-
-def start_nginx(folder: Path, ports: list[int]) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    workers = "\n".join(f"server 127.0.0.1:{p} max_fails=1 fail_timeout=30s;" for p in ports)
-    conf = (ROOT / "deploy" / "nginx-studios.conf").read_text()
-    conf = conf.replace("@PREFIX@", str(folder)).replace("@LISTEN@", f"127.0.0.1:{port}")
-    (folder / "nginx.conf").write_text("user root;\n" + conf.replace("@WORKERS@", workers))
-    command = ["nginx", "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"]
-    return subprocess.Popen(command, stderr=subprocess.STDOUT, stdout=open(folder / "out.log", "wb")), port
 
 
 @pytest.fixture
@@ -102,7 +76,7 @@ def test_requests_spread_and_a_dead_worker_only_fails_its_own_job(cluster):
     for thread in threads:
         thread.start()
     first_tokens.wait()  # both streams are running, one on each worker
-    victim, victim_port, victim_folder = workers[0]
+    victim, _, victim_folder = workers[0]
     victim.kill()
     victim.wait()
     for thread in threads:

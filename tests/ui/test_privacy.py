@@ -105,3 +105,37 @@ def test_api_sessions_on_a_shared_bind_each_own_their_results(tmp_path):
         speak(first)
         assert first.predict("all", 1, api_name="/list_history")["total"] == 1
         assert second.predict("all", 1, api_name="/list_history")["total"] == 0
+
+
+def mcp_call(url: str, tool: str, arguments: dict) -> str:
+    """Call one tool in a fresh MCP session (streamable HTTP), as an MCP client does."""
+    import asyncio
+
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamablehttp_client
+
+    async def call() -> str:
+        async with (
+            streamablehttp_client(f"{url}gradio_api/mcp/") as (read, write, _),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            result = await session.call_tool(tool, arguments)
+            return " ".join(getattr(part, "text", "") for part in result.content)
+
+    return asyncio.run(call())
+
+
+def test_mcp_clients_see_only_their_own_results_on_a_shared_bind(tmp_path):
+    settings = Settings(port=free_port(), output_dir=tmp_path, host="0.0.0.0")
+    with running_studio(settings) as studio:
+        speak(studio.new_client(download_files=False))  # an API user's result
+        listed = mcp_call(studio.url, "list_history", {"task": "all", "page": 1})
+        assert '"total": 0' in listed.replace("'", '"') or "'total': 0" in listed, listed
+        spoken = mcp_call(studio.url, "generate_speech", dict(zip(PARAMS, SPEAK, strict=True)))
+        assert "s of audio" in spoken  # the reply carries the result to its caller
+        assert SPEAK[0] not in mcp_call(studio.url, "list_history", {"task": "all", "page": 1})
+        assert studio.new_client().predict("all", 1, api_name="/list_history")["total"] == 0
+
+
+PARAMS = ("text", "model", "voice", "language", "speed")

@@ -66,15 +66,16 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> gr.Blo
 
     with gr.Blocks(title="GenAI Studio", delete_cache=CACHE_CLEANUP) as demo:
         gr.Markdown("# GenAI Studio")
+        registered = None
+        browser = ctx.identity.browser_state()
+        if browser is not None:  # each browser is an owner: its id comes with the page
+            register = ctx.identity.register_browser
+            registered = demo.load(register, browser, browser, api_visibility="private", queue=False)
+            demo.unload(ctx.identity.forget_session)
         with gr.Tabs() as tabs:
             # each tab gives its handles: none when it has no model, several with sub-tabs
             handles: list[TabHandle] = [handle for module in modules for handle in module.build(ctx)]
-            history_tab.build(ctx, tabs, handles)
-        browser = ctx.identity.browser_state()
-        if browser is not None:
-            register = ctx.identity.register_browser
-            demo.load(register, inputs=browser, outputs=browser, api_visibility="private")
-            demo.unload(ctx.identity.forget_session)
+            history_tab.build(ctx, tabs, handles, registered)
     demo.queue(max_size=settings.queue_size, default_concurrency_limit=1)
     if settings.retention_limits() != (0.0, 0.0):
         _prune_periodically(ctx.history)

@@ -58,25 +58,13 @@ ROLE_ALIASES = {"developer": "system"}  # OpenAI's newer name for system instruc
 MAX_FORM_FIELDS = 40
 
 
-def _owner_saver(history: History) -> Callable[..., Any]:
-    """History.save with the owner first, as the privacy change gives it (BRIEF "Privacy").
-
-    Until the owner-aware store is merged, the owner's key is recorded with the params.
-    """
-
-    def save(owner: Owner, task: str, model: str, params: dict, summary: str, files: dict) -> Any:
-        return history.save(task, model, {**params, "owner": owner.key}, summary, files)
-
-    return save
-
-
 class OpenAIServer:
     """The /v1 routes, bound to the studio's settings, manager and history."""
 
     def __init__(self, settings: Settings, manager: Any, history: History) -> None:
         self.settings = settings
         self.manager = manager
-        self.save = _owner_saver(history)
+        self.history = history
         self.gate = Gate(settings.queue_size)
         self._keys = settings.api_key_names()
 
@@ -223,7 +211,7 @@ class OpenAIServer:
                     **(result.params if result else {"stopped": True}),
                     **chosen,
                 }
-                self.save(owner, "text", spec, params, text[:120], {"output.txt": text.encode()})
+                self.history.save(owner, "text", spec, params, text[:120], {"output.txt": text.encode()})
 
         if not body.get("stream"):
             try:
@@ -308,7 +296,7 @@ class OpenAIServer:
         tags = SpeechTags(text=speech_request.text, voice=speech_request.voice, model=result.params["model"])
         wav = wav_bytes(rate, audio, tags)
         params = {**result.params, "model": spec, "door": "openai"}
-        self.save(owner, "speech", spec, params, speech_request.text[:120], {"speech.wav": wav})
+        self.history.save(owner, "speech", spec, params, speech_request.text[:120], {"speech.wav": wav})
         content, media_type = await anyio.to_thread.run_sync(audio_formats.encode, wav, response_format)
         return Response(content, media_type=media_type)
 
@@ -328,7 +316,7 @@ class OpenAIServer:
         files = {"music.wav": wav, **({"music.mid": output.midi} if output.midi else {})}
         params = {**result.params, **music_request.choices(), "model": spec, "door": "openai"}
         summary = (music_request.prompt or music_request.plan.description())[:120]
-        self.save(owner, "music", spec, params, summary, files)
+        self.history.save(owner, "music", spec, params, summary, files)
         content, media_type = await anyio.to_thread.run_sync(audio_formats.encode, wav, response_format)
         return Response(content, media_type=media_type)
 
@@ -412,7 +400,7 @@ class OpenAIServer:
     ) -> Response:
         params = {**result.params, "model": spec, "door": "openai"}
         png = images.png_bytes(result.output, {"task": task, "model": spec, **params})
-        self.save(owner, task, spec, params, f"{spec}: {prompt[:80]}", {"result.png": png, **extra})
+        self.history.save(owner, task, spec, params, f"{spec}: {prompt[:80]}", {"result.png": png, **extra})
         data = [{"b64_json": base64.b64encode(png).decode(), "revised_prompt": prompt}]
         return JSONResponse({"created": int(time.time()), "data": data, "output_format": "png"})
 

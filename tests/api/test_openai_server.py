@@ -39,8 +39,12 @@ def client(studio):
     return openai.OpenAI(base_url=f"{studio.url}v1", api_key=ALICE_KEY, max_retries=0, timeout=120)
 
 
-def history(studio):
-    return studio.demo.studio_context.history
+ALICE = Owner.for_user("alice")
+
+
+def history(studio, owner: Owner = ALICE):
+    """The newest entries of `owner` (the store holds each owner's apart)."""
+    return studio.demo.studio.history.entries(owner)
 
 
 def test_models_are_the_configured_specs_per_task(client, studio):
@@ -96,11 +100,10 @@ def test_chat_streams_the_same_text_with_usage_last(client):
 def test_results_belong_to_the_key_owner(studio):
     anon = openai.OpenAI(base_url=f"{studio.url}v1", api_key=ANON_KEY, max_retries=0)
     anon.chat.completions.create(model="smollm2", messages=COUNT, max_tokens=4)
-    newest = history(studio).entries(1)[0]
-    assert newest.params["owner"] == Owner.for_api_key(ANON_KEY).key
-    assert newest.params["door"] == "openai" and newest.file("output.txt").read_text()
-    owners = {entry.params.get("owner") for entry in history(studio).entries()}
-    assert Owner.for_user("alice").key in owners
+    made = history(studio, Owner.for_api_key(ANON_KEY))
+    assert len(made) == 1 and made[0].params["door"] == "openai" and made[0].file("output.txt").read_text()
+    assert history(studio) and made[0].id not in {entry.id for entry in history(studio)}  # alice's are hers
+    assert not history(studio, Owner.local())  # nothing made through /v1 is anonymous
 
 
 def test_speech_comes_as_playable_wav_and_mp3(client, tmp_path):
@@ -211,11 +214,11 @@ def test_a_cancelled_stream_frees_the_worker(client, studio):
             break
     per_token = (time.monotonic() - started) / 3  # an over-estimate: it includes reading the prompt
     stream.close()
-    manager = studio.demo.studio_context.manager
+    manager = studio.demo.studio.manager
     deadline = time.monotonic() + max(2.0, 20 * per_token)  # 500 tokens would take 25 times longer
     while manager.busy() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not manager.busy(), "the job went on after its client left"
-    cancelled = history(studio).entries(1)[0]
+    cancelled = history(studio)[0]
     assert cancelled.params["stopped"] is True and cancelled.file("output.txt").read_text()
     assert client.chat.completions.create(model="smollm2", messages=COUNT, max_tokens=5).choices

@@ -17,6 +17,7 @@ from genai_studio.backends.manager import ModelManager
 from genai_studio.backends.speech.request import build_request as speech_request
 from genai_studio.config import Settings
 from genai_studio.errors import InvalidInput, ModelUnavailable
+from genai_studio.owners import Owner
 from genai_studio.ui.text_tab import _message_text
 from tests.conftest import free_port, running_studio
 
@@ -49,7 +50,7 @@ def test_text_tab_streams_through_the_other_studio(studios):
     )
     updates = [_message_text(update[-1]["content"]) for update in job]
     assert len(set(updates)) >= 3 and updates[-1].strip()  # streamed, not one block
-    made_on_a = worker.demo.studio_context.history.entries(1)[0]
+    made_on_a = worker.demo.studio.history.entries(Owner.for_user("front"))[0]
     assert made_on_a.file("output.txt").read_text() == updates[-1]
 
 
@@ -118,8 +119,8 @@ def test_stop_on_the_front_stops_the_worker(studios):
     worker, front = studios
     from genai_studio.backends.music.request import build_request
 
-    a_history, a_manager = worker.demo.studio_context.history, worker.demo.studio_context.manager
-    made_before = len([e for e in a_history.entries() if e.task == "music"])
+    a_history, a_manager = worker.demo.studio.history, worker.demo.studio.manager
+    made_before = len([e for e in a_history.entries(Owner.for_user("front")) if e.task == "music"])
     long_piece = build_request(front.settings, prompt="epic orchestral", seconds=120, seed=1)
     cancel = threading.Event()
     items = ModelManager(front.settings).run(front.settings.music_models[0], long_piece, cancel)
@@ -131,7 +132,7 @@ def test_stop_on_the_front_stops_the_worker(studios):
     deadline = time.monotonic() + 30
     while a_manager.busy() and time.monotonic() < deadline:
         time.sleep(0.05)
-    music = [e for e in a_history.entries() if e.task == "music"]
+    music = [e for e in a_history.entries(Owner.for_user("front")) if e.task == "music"]
     if len(music) > made_before:  # A keeps what it made before the stop, as its UI does
         assert music[0].params["stopped"] is True and music[0].params["seconds"] == 120
         assert sf.info(str(music[0].file("music.wav"))).duration < 100

@@ -13,6 +13,7 @@ import openai
 import pytest
 
 from genai_studio.history import History
+from genai_studio.owners import Owner
 from tests.conftest import wait_until_serving
 from tests.deploy.cluster import KEY, start_nginx, start_worker
 
@@ -42,7 +43,7 @@ def cluster(tmp_path):
 
 
 def made_on(folder: Path) -> int:
-    return len(History(folder / "history").entries())
+    return len(History(folder / "history").entries(Owner.for_api_key(KEY)))
 
 
 def test_requests_spread_and_a_dead_worker_only_fails_its_own_job(cluster):

@@ -11,6 +11,7 @@ languages, and studio fields (seed, steps, method...) accepted beside OpenAI's.
 from __future__ import annotations
 
 import base64
+import functools
 import hmac
 import json
 import logging
@@ -443,7 +444,6 @@ class OpenAIServer:
 
 def _answering(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """The endpoint with every failure answered in the OpenAI error shape."""
-    import functools
 
     @functools.wraps(endpoint)
     async def answered(*args: Any, **kwargs: Any) -> Any:

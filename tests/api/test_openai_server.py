@@ -28,6 +28,7 @@ def studio(tmp_path_factory):
         port=free_port(),
         output_dir=tmp_path_factory.mktemp("api-outputs"),
         max_new_tokens=512,
+        max_upload_mb=1,
         api_keys=f"alice:{ALICE_KEY},{ANON_KEY}",
     )
     with running_studio(settings) as launched:
@@ -197,6 +198,10 @@ def test_bad_requests_are_answered_in_the_openai_error_shape(client, studio):
         assert response.status_code in (400, 404), (path, response.text)
         error = response.json()["error"]
         assert set(error) == {"message", "type", "param", "code"} and error["message"], path
+    too_big = b"\x89PNG" + bytes(2 * 2**20)
+    with pytest.raises(openai.APIStatusError, match="too large: the limit is 1 MB") as caught:
+        client.images.edit(model="classic-inpaint", image=("big.png", too_big), prompt="")
+    assert caught.value.status_code == 413
     with pytest.raises(openai.BadRequestError, match="mask is empty"):
         client.images.edit(model="classic-inpaint", image=("p.png", _png(_photo_and_mask()[0])), prompt="")
 

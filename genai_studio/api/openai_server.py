@@ -125,6 +125,11 @@ class OpenAIServer:
             )
         return str(value)
 
+    # -- health ----------------------------------------------------------------------------
+    async def health(self, request: Request) -> dict[str, Any]:
+        """For load balancers and monitors, without a key: up, and how loaded (nothing private)."""
+        return {"status": "ok", "busy": self.manager.busy(), "in_flight": self.gate.in_flight}
+
     # -- models -------------------------------------------------------------------------------
     def _model_card(self, spec: str, task: str) -> dict[str, Any]:
         return {
@@ -417,6 +422,7 @@ class OpenAIServer:
         """The /v1 routes, for the FastAPI app Gradio launches (see ui/app.py launch)."""
         router = APIRouter(prefix="/v1")
         endpoints = [
+            ("GET", "/health", self.health),
             ("GET", "/models", self.list_models),
             ("GET", "/models/{model:path}", self.get_model),
             ("POST", "/chat/completions", self.chat_completions),

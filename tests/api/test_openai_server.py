@@ -176,6 +176,8 @@ def test_wrong_or_missing_key_is_refused(studio):
     for key in ("sk-wrong-0123456789", ALICE_KEY + "x"):
         with pytest.raises(openai.AuthenticationError, match="Incorrect API key"):
             openai.OpenAI(base_url=f"{studio.url}v1", api_key=key, max_retries=0).models.list()
+    health = httpx.get(f"{studio.url}v1/health", timeout=10).json()  # for balancers: no key, nothing private
+    assert health == {"status": "ok", "busy": False, "in_flight": 0}
     bare = httpx.get(f"{studio.url}v1/models", timeout=10)
     assert bare.status_code == 401 and bare.json()["error"]["code"] == "invalid_api_key"
 

@@ -30,8 +30,10 @@ def cluster(tmp_path):
     workers = [start_worker(tmp_path / f"worker{i}") for i in (1, 2)]
     nginx = None
     try:
-        for process, port, folder in workers:  # the health check: /v1/models answers (with a key)
-            wait_until_serving(f"http://127.0.0.1:{port}/", process, folder / "studio.log", seconds=400)
+        for process, port, folder in workers:  # the health check a monitor polls
+            wait_until_serving(
+                f"http://127.0.0.1:{port}/v1/health", process, folder / "studio.log", seconds=400
+            )
         nginx, port = start_nginx(tmp_path, [p for _, p, _ in workers])
         wait_until_serving(f"http://127.0.0.1:{port}/nginx-health", nginx, tmp_path / "error.log")
         yield workers, f"http://127.0.0.1:{port}/v1"

@@ -183,7 +183,7 @@ class OpenAIServer:
                     raise InvalidInput(f"Message {index}: only text content parts are supported.")
                 content = "".join(str(p.get("text", "")) for p in content)
             role = message.get("role")
-            pairs.append((ROLE_ALIASES.get(role, role), content))
+            pairs.append((ROLE_ALIASES.get(role, role) if isinstance(role, str) else role, content))
         return pairs
 
     async def chat_completions(self, request: Request) -> Response:
@@ -198,8 +198,9 @@ class OpenAIServer:
         text_request = build_chat_request(
             self.settings,
             messages=self._messages(body.get("messages")),
-            max_new_tokens=body.get("max_completion_tokens", body.get("max_tokens"))
-            or self.settings.max_new_tokens,
+            max_new_tokens=_first_given(
+                body, "max_completion_tokens", "max_tokens", self.settings.max_new_tokens
+            ),
             temperature=body.get("temperature", 0.7),
             top_p=body.get("top_p", 0.95),
             seed=body.get("seed", -1),
@@ -239,7 +240,8 @@ class OpenAIServer:
                     "usage": _usage(result),
                 }
             )
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        options = body.get("stream_options")
+        include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
 
         def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
             choice = {"index": 0, "delta": delta, "finish_reason": finish}
@@ -459,6 +461,12 @@ def _answering(endpoint: Callable[..., Any]) -> Callable[..., Any]:
             return as_api_error(exc).response()
 
     return answered
+
+
+def _first_given(body: dict[str, Any], *names_then_default: Any) -> Any:
+    """The value of the first of these fields the caller sent (null counts as not sent)."""
+    *names, default = names_then_default
+    return next((body[name] for name in names if body.get(name) is not None), default)
 
 
 def _sse(payload: dict[str, Any]) -> str:

@@ -194,6 +194,14 @@ def test_bad_requests_are_answered_in_the_openai_error_shape(client, studio):
         ("chat/completions", b'{"model": "smollm2", "messages": [{"role": "user", "content": ""}]}'),
         ("audio/speech", b'{"model": "hibari", "input": "hi", "response_format": "ogg"}'),
         ("images/generations", b'{"prompt": "a fox"}'),
+        ("chat/completions", b'{"messages": [{"role": ["user"], "content": "hi"}]}'),
+        ("chat/completions", b'{"messages": [{"role": "user", "content": "hi"}], "max_tokens": 0}'),
+        (
+            "chat/completions",
+            b'{"messages": [{"role": "user", "content": "hi"}], "stream": true, "seed": 1e400}',
+        ),
+        ("audio/speech", b'{"model": "hibari", "input": ["hi"]}'),
+        ("audio/music", b'{"prompt": "jazz", "tempo": "fast!"}'),
         ("nowhere", b"{}"),
     ]:
         response = httpx.post(f"{studio.url}v1/{path}", content=body, headers=headers, timeout=30)

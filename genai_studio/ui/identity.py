@@ -5,7 +5,8 @@
 - Elsewhere (a Space, a LAN), each browser: an unguessable id kept in its local storage
   (gr.BrowserState), registered for the page's session when the page loads, so a person
   keeps their history across reloads and restarts and nobody else sees it. API callers
-  without a browser get an owner per API session (an MCP client: per MCP session).
+  without a browser get an owner per API session (an MCP client: per MCP session where the
+  transport has one, else per call).
 """
 
 from __future__ import annotations
@@ -70,9 +71,11 @@ class Identity:
         if session in self._browsers:
             return self._browsers[session]
         headers = getattr(request, "headers", None) or {}
-        mcp_session = headers.get("mcp-session-id") if headers.get("x-gradio-user") == "mcp" else None
-        if mcp_session:
-            return Owner.for_session("mcp:" + mcp_session)
+        if headers.get("x-gradio-user") == "mcp":
+            # Gradio's MCP server is stateless and relays every client through one loopback
+            # session: only an MCP session id (when the transport has one) tells clients
+            # apart, else each call owns its results alone (they come back in the reply).
+            return Owner.for_session("mcp:" + (headers.get("mcp-session-id") or secrets.token_hex(16)))
         if not session:
             raise NotLoggedIn("This request has no session: use the page or gradio_client.")
         return Owner.for_session(session)

@@ -246,7 +246,6 @@ def full_size(side: int = 2048) -> None:
             sharp = float(np.abs(np.diff(lab.lightness(out), axis=1)).mean())
             look = (colour_distance(shrunk, preview), gram_distance(shrunk, preview))
             rows.setdefault(method, []).append((sharp, step_ratio(out, edges), *look, seconds))
-            Image.fromarray(out).save(Path("/tmp") / f"style-full-{name}-{method.split()[0]}.png")
     print(f"\nFull size: astronaut and coffee at {side}x{side} (mean), style {STYLE_FILES[0]}")
     print(
         f"{'method':26s} {'sharpness':>10s} {'seams':>6s} {'look: colour':>13s} {'Gram':>6s} {'time s':>7s}"

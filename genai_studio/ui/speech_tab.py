@@ -11,9 +11,9 @@ from typing import Any
 
 import gradio as gr
 
+from genai_studio.audio_files import SpeechTags, wav_bytes
 from genai_studio.backends.base import Progress, Result
 from genai_studio.backends.speech.request import MAX_SPEED, MAX_TEXT_CHARS, MIN_SPEED, build_request
-from genai_studio.backends.speech.wav import SpeechTags, wav_bytes
 from genai_studio.inputs import choice
 from genai_studio.ui.common import (
     HEAVY,

@@ -8,7 +8,7 @@ import pytest
 import soundfile as sf
 from gradio_client.exceptions import AppError
 
-from genai_studio.backends.speech.wav import read_tags
+from genai_studio.audio_files import read_tags
 from genai_studio.history import History
 
 ENDPOINT = "/generate_speech"

@@ -291,7 +291,7 @@ class NarrationPanel:
             **common,
         ).then(**offer)
         self.stop_button.click(stop_narration, outputs=self.status, api_name="stop_narration", queue=False)
-        self.stopped.focus(list_stopped, outputs=self.stopped, api_visibility="private", queue=False)
+        self.stopped.focus(list_stopped, outputs=self.stopped, api_name="stopped_narrations", queue=False)
 
 
 def build(ctx: StudioContext, specs: tuple[str, ...]) -> NarrationPanel:

@@ -20,12 +20,13 @@ from typing import Any
 
 import gradio as gr
 
-from genai_studio.backends.speech.request import MAX_NARRATION_CHARS, SpeechRequest, build_request
+from genai_studio.backends.speech.request import MAX_NARRATION_CHARS, SpeechRequest
 from genai_studio.errors import InvalidInput
 from genai_studio.history import Entry
-from genai_studio.inputs import choice
 from genai_studio.narration import CUES, MP3, RAW, SRT, VTT, WAV, Narration, Resume, narrate, script
+from genai_studio.owners import Owner
 from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, run_buttons, strings, tr, user_errors
+from genai_studio.ui.speech_common import checked_request
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +68,10 @@ def _is_resumable(entry: Entry) -> bool:
     return entry.task == TASK and bool(entry.params.get("stopped")) and {RAW, CUES} <= set(entry.files)
 
 
-def stopped_choices(ctx: StudioContext) -> list[tuple[str, str]]:
-    """(label, History id) of the stopped narrations not yet continued, newest first."""
-    entries = ctx.history.entries(ctx.settings.history_limit)
-    continued = {entry.params.get("continued_from") for entry in entries if entry.task == TASK}
+def stopped_choices(ctx: StudioContext, owner: Owner) -> list[tuple[str, str]]:
+    """(label, History id) of `owner`'s stopped narrations not yet continued, newest first."""
+    entries, _ = ctx.history.page(owner, task=TASK, limit=ctx.settings.history_limit)
+    continued = {entry.params.get("continued_from") for entry in entries}
     return [
         (_label(entry), entry.id) for entry in entries if _is_resumable(entry) and entry.id not in continued
     ]
@@ -99,22 +100,23 @@ class NarrationPanel:
     continue_button: gr.Button
     jobs: dict[str, threading.Event] = field(default_factory=dict)  # session -> its running narration
 
-    def _save(self, spec: str, done: Narration, extra: dict[str, Any]) -> Entry | None:
+    def _save(self, owner: Owner, spec: str, done: Narration, extra: dict[str, Any]) -> Entry | None:
         if not done.files:
             return None
         text = str(done.params["text"])
         where = f"stopped at sentence {done.params['next_sentence'] + 1}: " if done.stopped else ""
         params = {**done.params, "model": spec, **extra}
-        return self.ctx.history.save(TASK, spec, params=params, summary=where + text[:120], files=done.files)
+        summary = where + text[:120]
+        return self.ctx.history.save(owner, TASK, spec, params=params, summary=summary, files=done.files)
 
     def _finish_unattended(
-        self, items: Iterator[Any], spec: str, workdir: Path, extra: dict[str, Any]
+        self, items: Iterator[Any], owner: Owner, spec: str, workdir: Path, extra: dict[str, Any]
     ) -> None:
         """After the client went away: let the stopped narration finish its files and save them."""
         try:
             for item in items:
                 if isinstance(item, Narration):
-                    self._save(spec, item, extra)
+                    self._save(owner, spec, item, extra)
         except Exception:
             log.exception("saving a stopped narration failed")
         finally:
@@ -122,6 +124,7 @@ class NarrationPanel:
 
     def _run(
         self,
+        owner: Owner,
         spec: str,
         request: SpeechRequest,
         resume: Resume | None,
@@ -137,7 +140,7 @@ class NarrationPanel:
         try:
             for item in items:
                 if isinstance(item, Narration):
-                    yield self._outputs(spec, item, extra)
+                    yield self._outputs(owner, spec, item, extra)
                     continue
                 left = "" if item.seconds_left is None else f" · about {_duration(item.seconds_left)} left"
                 progress(
@@ -149,7 +152,7 @@ class NarrationPanel:
             handed_off = True
             threading.Thread(
                 target=self._finish_unattended,
-                args=(items, spec, workdir, extra),
+                args=(items, owner, spec, workdir, extra),
                 name="narration-save",
                 daemon=True,
             ).start()
@@ -160,8 +163,10 @@ class NarrationPanel:
             if not handed_off:
                 shutil.rmtree(workdir, ignore_errors=True)
 
-    def _outputs(self, spec: str, done: Narration, extra: dict[str, Any]) -> tuple[Any, Any, str, Any]:
-        entry = self._save(spec, done, extra)
+    def _outputs(
+        self, owner: Owner, spec: str, done: Narration, extra: dict[str, Any]
+    ) -> tuple[Any, Any, str, Any]:
+        entry = self._save(owner, spec, done, extra)
         if entry is None:
             return None, None, "Stopped before the first sentence: nothing to save.", ""
         total, next_sentence = done.params["sentences"], done.params["next_sentence"]
@@ -173,7 +178,8 @@ class NarrationPanel:
             )
         else:
             status = f"Done: {total} sentences, {minutes}, at {done.params['target_lufs']:g} LUFS."
-        return str(entry.file(WAV)), [str(entry.file(name)) for name in DELIVERED], status, entry.id
+        files = [self.ctx.deliver(owner, entry, name) for name in DELIVERED]
+        return files[0], files, status, entry.id
 
     def connect(
         self, model: gr.Dropdown, voice: gr.Dropdown, language: gr.Dropdown, speed: gr.Slider
@@ -202,18 +208,10 @@ class NarrationPanel:
                 The WAV, the files (WAV, MP3, SRT, WebVTT), a status line with progress and time
                 left, and the History id of the narration (pass it to continue_narration if stopped).
             """
-            choice(model, field="Model", options=specs)
-            backend = ctx.manager.available_backend(model)
-            speech = build_request(
-                text=text,
-                voice=voice,
-                language=language,
-                speed=speed,
-                voices=backend.voices(),
-                languages=backend.languages(),
-                max_chars=MAX_NARRATION_CHARS,
-            )
-            yield from self._run(model, speech, None, request.session_hash or "", progress, {})
+            owner = ctx.owner(request)
+            values = {"text": text, "voice": voice, "language": language, "speed": speed}
+            speech = checked_request(ctx, specs, model, **values, max_chars=MAX_NARRATION_CHARS)
+            yield from self._run(owner, model, speech, None, request.session_hash or "", progress, {})
 
         @user_errors
         def continue_narration(
@@ -228,30 +226,23 @@ class NarrationPanel:
             Returns:
                 As narrate_text: the whole narration, first sentence to last, when it ends.
             """
-            entry = ctx.history.get(entry_id) if isinstance(entry_id, str) else None
+            owner = ctx.owner(request)
+            entry = ctx.history.get(owner, entry_id)
             if entry is None or not _is_resumable(entry):
                 raise InvalidInput(
                     "Pick a stopped narration to continue (its History entry is gone or finished)."
                 )
             params = entry.params
-            spec = choice(params.get("model"), field="Model", options=specs)
-            backend = ctx.manager.available_backend(spec)
-            speech = build_request(
-                text=params.get("text"),
-                voice=params.get("voice"),
-                language=params.get("language"),
-                speed=params.get("speed", 1.0),
-                voices=backend.voices(),
-                languages=backend.languages(),
-                max_chars=MAX_NARRATION_CHARS,
-            )
+            spec = str(params.get("model"))
+            values = {key: params.get(key) for key in ("text", "voice", "language", "speed")}
+            speech = checked_request(ctx, specs, spec, **values, max_chars=MAX_NARRATION_CHARS)
             if len(script(speech.text).sentences) != params.get("sentences"):
                 raise InvalidInput(
                     "This narration was split differently by an older version: start it again."
                 )
             resume = Resume.from_files(entry.file(RAW), entry.file(CUES), int(params["next_sentence"]))
             extra = {"continued_from": entry.id}
-            yield from self._run(spec, speech, resume, request.session_hash or "", progress, extra)
+            yield from self._run(owner, spec, speech, resume, request.session_hash or "", progress, extra)
 
         def stop_narration(request: gr.Request) -> str:
             """Stop this session's narration after the current sentence; it is saved to continue later."""
@@ -261,9 +252,10 @@ class NarrationPanel:
             cancel.set()
             return "Stopping after this sentence…"
 
-        def list_stopped(entry_id: str = "") -> gr.Dropdown:
+        @user_errors
+        def list_stopped(request: gr.Request, entry_id: str = "") -> gr.Dropdown:
             """The stopped narrations that can be continued, newest first (History ids)."""
-            choices = stopped_choices(self.ctx)
+            choices = stopped_choices(self.ctx, ctx.owner(request))
             return gr.Dropdown(
                 choices=choices, value=entry_id if entry_id in dict(choices).values() else None
             )
@@ -307,7 +299,7 @@ def build(ctx: StudioContext, specs: tuple[str, ...]) -> NarrationPanel:
         entry = gr.Textbox(visible=False)  # the History id of the last narration, for API callers
         with gr.Row():
             stopped = gr.Dropdown(
-                choices=stopped_choices(ctx),
+                choices=[],  # whose they are is known per request: filled when focused
                 label=tr("narration.stopped"),
                 scale=3,
                 allow_custom_value=True,  # the list changes after start-up; the handler checks the id

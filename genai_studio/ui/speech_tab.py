@@ -15,7 +15,7 @@ import gradio as gr
 
 from genai_studio.audio_files import SpeechTags, wav_bytes
 from genai_studio.backends.base import Progress, Result
-from genai_studio.backends.speech.request import MAX_SPEED, MAX_TEXT_CHARS, MIN_SPEED, build_request
+from genai_studio.backends.speech.request import MAX_SPEED, MAX_TEXT_CHARS, MIN_SPEED
 from genai_studio.inputs import choice
 from genai_studio.subtitles import CueTimeline, to_srt, to_webvtt, voiced_range
 from genai_studio.ui import narration_ui
@@ -29,6 +29,7 @@ from genai_studio.ui.common import (
     tr,
     user_errors,
 )
+from genai_studio.ui.speech_common import checked_request
 
 TASK = "speech"
 WAV_NAME = "speech.wav"
@@ -90,7 +91,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
 
     @user_errors
     def generate_speech(
-        text: str, model: str, voice: str, language: str, speed: float
+        request: gr.Request, text: str, model: str, voice: str, language: str, speed: float
     ) -> Iterator[tuple[Any, Any, str, Any, Any]]:
         """Speak text aloud, streaming one audio chunk per sentence, then the full WAV and subtitles.
 
@@ -104,19 +105,11 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             Audio chunks as they are made, then the tagged WAV of the whole text, a status line,
             and subtitles of it as SRT and WebVTT (one cue per sentence, or per clause of a long one).
         """
-        choice(model, field="Model", options=specs)
-        backend = ctx.manager.available_backend(model)
-        request = build_request(
-            text=text,
-            voice=voice,
-            language=language,
-            speed=speed,
-            voices=backend.voices(),
-            languages=backend.languages(),
-        )
+        owner = ctx.owner(request)
+        job = checked_request(ctx, specs, model, text=text, voice=voice, language=language, speed=speed)
         timeline: CueTimeline | None = None
-        sentences = iter(request.sentences)
-        for item in ctx.manager.run(model, request):
+        sentences = iter(job.sentences)
+        for item in ctx.manager.run(model, job):
             if isinstance(item, Progress) and item.partial is not None:
                 rate, chunk = item.partial  # one Progress per sentence, in order
                 sentence = next(sentences)
@@ -127,20 +120,21 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             elif isinstance(item, Result):
                 rate, audio = item.output
                 cues = timeline.cues if timeline else []
-                tags = SpeechTags(text=request.text, voice=request.voice, model=item.params["model"])
+                tags = SpeechTags(text=job.text, voice=job.voice, model=item.params["model"])
                 entry = ctx.history.save(
+                    owner,
                     TASK,
                     model,
                     params={**item.params, "model": model},
-                    summary=request.text[:120],
+                    summary=job.text[:120],
                     files={
                         WAV_NAME: wav_bytes(rate, audio, tags),
                         SRT_NAME: to_srt(cues).encode(),
                         VTT_NAME: to_webvtt(cues).encode(),
                     },
                 )
-                done = f"{item.params['seconds']:.1f} s of audio, {len(request.sentences)} sentences"
-                wav, srt, vtt = (str(entry.file(name)) for name in (WAV_NAME, SRT_NAME, VTT_NAME))
+                done = f"{item.params['seconds']:.1f} s of audio, {len(job.sentences)} sentences"
+                wav, srt, vtt = (ctx.deliver(owner, entry, name) for name in (WAV_NAME, SRT_NAME, VTT_NAME))
                 yield gr.skip(), wav, done, srt, vtt
 
     @user_errors

@@ -14,6 +14,7 @@ from gradio_client.exceptions import AppError
 
 from genai_studio.history import History
 from genai_studio.narration import script
+from genai_studio.owners import Owner
 
 PARAGRAPH = " ".join(f"The keeper counted wave number {i} from the top of the tower." for i in range(5))
 CHAPTER = "\n\n".join(f"Part {p}. {PARAGRAPH}" for p in range(4))  # 24 sentences, ~1.5 min of speech
@@ -28,7 +29,7 @@ def wait_for_progress(job, count=1, seconds=60):
 
 
 def entry_of(studio, entry_id):
-    entry = History(studio.settings.history_dir).get(entry_id)
+    entry = History(studio.settings.history_dir).get(Owner.local(), entry_id)
     assert entry is not None and entry.task == "narration"
     return entry
 
@@ -78,7 +79,9 @@ def test_a_client_that_goes_away_leaves_a_narration_to_continue(studio):
     history = History(studio.settings.history_dir)
     deadline = time.monotonic() + 30  # saved in the background once the client is gone
     while time.monotonic() < deadline:
-        found = [e for e in history.entries(20) if e.task == "narration" and e.params.get("stopped")]
+        found = [
+            e for e in history.entries(Owner.local(), 20) if e.task == "narration" and e.params.get("stopped")
+        ]
         if found and time.time() - found[0].created < 30:
             break
         time.sleep(0.1)

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 TASK = "narration"
 SUBTAB = "narrate"
+LISTED = 50  # the newest narrations looked at for ones to continue
 DELIVERED = (WAV, MP3, SRT, VTT)  # what the user downloads; RAW and CUES are for continuing
 
 strings(
@@ -70,7 +71,7 @@ def _is_resumable(entry: Entry) -> bool:
 
 def stopped_choices(ctx: StudioContext, owner: Owner) -> list[tuple[str, str]]:
     """(label, History id) of `owner`'s stopped narrations not yet continued, newest first."""
-    entries, _ = ctx.history.page(owner, task=TASK, limit=ctx.settings.history_limit)
+    entries, _ = ctx.history.page(owner, task=TASK, limit=LISTED)
     continued = {entry.params.get("continued_from") for entry in entries}
     return [
         (_label(entry), entry.id) for entry in entries if _is_resumable(entry) and entry.id not in continued

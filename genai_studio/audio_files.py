@@ -111,7 +111,7 @@ class LoudnessMeter:
         self._zi = [lfilter_zi(b, a) for b, a, _ in self._stages]
         self._hop = round(rate * _BLOCK_S / _HOPS_PER_BLOCK)
         self._pending = np.zeros((0, 0))
-        self._hops: list[np.ndarray] = []  # summed squares of each whole 0.1 s hop, per channel
+        self._hops: list[np.ndarray] = []  # per add: summed squares of each whole 0.1 s hop, per channel
 
     def add(self, audio: np.ndarray) -> None:
         from scipy.signal import lfilter
@@ -129,14 +129,14 @@ class LoudnessMeter:
         squares = np.concatenate([self._pending, frames**2])
         whole = len(squares) // self._hop * self._hop
         if whole:
-            self._hops.extend(squares[:whole].reshape(-1, self._hop, squares.shape[1]).sum(axis=1))
+            self._hops.append(squares[:whole].reshape(-1, self._hop, squares.shape[1]).sum(axis=1))
         self._pending = squares[whole:]
 
     def integrated(self) -> float:
         """LUFS of everything added; -inf when shorter than one 0.4 s block or silent."""
-        if len(self._hops) < _HOPS_PER_BLOCK:
+        hops = np.concatenate(self._hops) if self._hops else np.zeros((0, 1))
+        if len(hops) < _HOPS_PER_BLOCK:
             return -math.inf
-        hops = np.asarray(self._hops)
         windows = np.lib.stride_tricks.sliding_window_view(hops, _HOPS_PER_BLOCK, axis=0)
         power = windows.sum(axis=-1) / (self._hop * _HOPS_PER_BLOCK)  # (blocks, channels)
         with np.errstate(divide="ignore"):

@@ -91,7 +91,7 @@ class Resume:
 class NarrationProgress:
     done: int  # sentences spoken so far, a continued narration's earlier ones included
     total: int
-    seconds_left: float | None  # estimated from this run's pace; None before the first sentence
+    seconds_left: float | None  # estimated from this run's pace; None until two sentences are done
     sentence: str
 
 
@@ -138,6 +138,23 @@ class _Recording:
         self.timeline.silence(silence.size)
 
 
+class _Pace:
+    """Time left, from the pace since the first sentence (loading the model comes before it)."""
+
+    def __init__(self, chars: int) -> None:
+        self.chars_left = chars
+        self.since: tuple[float, int] | None = None  # (time, characters left) after the first sentence
+
+    def spoke(self, chars: int) -> float | None:
+        self.chars_left -= chars
+        now = time.monotonic()
+        if self.since is None:
+            self.since = (now, self.chars_left)
+            return None
+        then, chars_then = self.since
+        return (now - then) / (chars_then - self.chars_left) * self.chars_left
+
+
 def _finish(recording: _Recording, workdir: Path, tags: SpeechTags, stopped: bool) -> dict[str, Any]:
     """Close the raw file; write the loudness-normalised WAV and MP3 in one pass, and subtitles."""
     recording.wav.close()
@@ -178,9 +195,8 @@ def narrate(
         raise InvalidInput(f"There is no sentence {start + 1} to continue from: the text has {total}.")
     run = dataclasses.replace(request, sentences=plan.sentences[start:], keep_audio=False)
     recording: _Recording | None = None
-    done, params, started = start, {}, time.monotonic()
-    chars_left = sum(map(len, run.sentences))
-    chars_done = 0
+    done, params = start, {}
+    pace = _Pace(sum(map(len, run.sentences)))
     for item in manager.run(spec, run, cancel):
         if isinstance(item, Result):
             params = item.params
@@ -192,9 +208,7 @@ def narrate(
                 recording.pause(PARAGRAPH_PAUSE_S)
             recording.speech(sentence, rate, audio)
             done += 1
-            chars_done += len(sentence)
-            pace = (time.monotonic() - started) / chars_done
-            yield NarrationProgress(done, total, pace * (chars_left - chars_done), sentence)
+            yield NarrationProgress(done, total, pace.spoke(len(sentence)), sentence)
     stopped = done < total
     finished = {"files": {}, "measured_lufs": None}
     if recording is not None:

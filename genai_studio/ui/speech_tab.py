@@ -147,11 +147,11 @@ def build(ctx: StudioContext) -> list[TabHandle]:
     if not specs:  # no speech model configured: the tab is absent
         return []
     with gr.Tab(tr("speech.tab"), id=TASK):
-        gr.Markdown(tr("speech.intro"))
         voices, languages = _options(ctx, specs[0])
         with gr.Row():
             with gr.Column(scale=2), gr.Tabs() as modes:
                 with gr.Tab(tr("speech.mode.speak"), id=SPEAK):
+                    gr.Markdown(tr("speech.intro"))
                     text = gr.Textbox(
                         label=tr("speech.text"),
                         placeholder=tr("speech.text.placeholder"),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 import soundfile as sf
+import srt
+import webvtt
 from gradio_client.exceptions import AppError
 
-from genai_studio.backends.speech.wav import read_tags
+from genai_studio.audio_files import read_tags
 from genai_studio.history import History
 from genai_studio.owners import Owner
 
@@ -18,7 +21,7 @@ ENDPOINT = "/generate_speech"
 def test_speech_streams_one_chunk_per_sentence_then_a_tagged_wav(studio):
     text = "Hello from the studio. This is the second sentence. And a third one!"
     job = studio.client.submit(text, "hibari", "heart", "en-us", 1.0, api_name=ENDPOINT)
-    _, wav_path, status = job.result(timeout=120)
+    _, wav_path, status, srt_path, vtt_path = job.result(timeout=120)
     outputs = job.outputs()
     assert [out[2] for out in outputs[:-1]] == ["Sentence 1 of 3", "Sentence 2 of 3", "Sentence 3 of 3"]
     assert all(out[0] for out in outputs[:-1])  # each sentence streamed audio
@@ -32,14 +35,33 @@ def test_speech_streams_one_chunk_per_sentence_then_a_tagged_wav(studio):
     entry = next(e for e in History(studio.settings.history_dir).entries(Owner.local()) if e.task == "speech")
     assert entry.params["text"] == text and entry.params["model"] == "hibari"
     assert read_tags(entry.file("speech.wav").read_bytes())["comment"] == text
+    assert_subtitles_cover(
+        wav_path, srt_path, vtt_path, ["Hello from the studio.", "This is the second sentence."]
+    )
+    assert entry.file("speech.srt").read_text() == Path(srt_path).read_text()
+    assert entry.file("speech.vtt").read_text() == Path(vtt_path).read_text()
+
+
+def assert_subtitles_cover(wav_path, srt_path, vtt_path, first_sentences):
+    """One cue per sentence, in order, within the audio, parsed by real SRT and WebVTT parsers."""
+    seconds = sf.info(wav_path).duration
+    cues = list(srt.parse(Path(srt_path).read_text()))
+    assert [c.content for c in cues[: len(first_sentences)]] == first_sentences
+    starts = [c.start.total_seconds() for c in cues]
+    ends = [c.end.total_seconds() for c in cues]
+    assert starts == sorted(starts) and all(a < b for a, b in zip(starts, ends, strict=True))
+    assert 0 < starts[0] < 0.5 and seconds - 1.0 < ends[-1] <= seconds  # only the voice's own silence
+    vtt = list(webvtt.read_buffer(io.StringIO(Path(vtt_path).read_text())))
+    assert [c.text for c in vtt] == [c.content for c in cues]
 
 
 def test_mandarin_through_espeak(studio):
-    _, wav_path, _ = studio.client.predict(
+    _, wav_path, _, srt_path, vtt_path = studio.client.predict(
         "你好，世界。今天天气很好！", "espeak", "default", "cmn", 1.2, api_name=ENDPOINT
     )
     audio, rate = sf.read(wav_path, dtype="float32")
     assert rate == 22_050 and 1.0 < audio.size / rate < 10.0
+    assert_subtitles_cover(wav_path, srt_path, vtt_path, ["你好，世界。", "今天天气很好！"])
 
 
 def test_switching_model_offers_its_voices_and_languages(studio):
@@ -65,7 +87,5 @@ def test_switching_model_offers_its_voices_and_languages(studio):
 def test_bad_inputs_give_clear_messages_and_the_server_keeps_serving(studio, args, message):
     with pytest.raises(AppError, match=message):
         studio.client.predict(*args, api_name=ENDPOINT)
-    _, wav_path, _ = studio.client.predict(
-        "Still here.", "espeak", "default", "en-us", 1.0, api_name=ENDPOINT
-    )
+    wav_path = studio.client.predict("Still here.", "espeak", "default", "en-us", 1.0, api_name=ENDPOINT)[1]
     assert Path(wav_path).stat().st_size > 1000

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 ENV_PREFIX = "STUDIO_"
@@ -33,6 +33,11 @@ class SettingsError(ValueError):
     """A configuration that cannot be served safely (for example a share link without auth)."""
 
 
+def _default_cache_dir() -> Path:
+    """Where the set-up keeps weights it fetches from package registries (not in the clone)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "genai-studio"
+
+
 def _split_models(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -52,8 +57,9 @@ class Settings:
     mcp: bool = True  # serve every API event as an MCP tool at /gradio_api/mcp/
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     output_dir: Path = Path("outputs")
+    cache_dir: Path = field(default_factory=_default_cache_dir)
     text_models: tuple[str, ...] = ("smollm2",)
-    speech_models: tuple[str, ...] = ("hibari", "espeak")
+    speech_models: tuple[str, ...] = ("hibari", "zh-fastspeech2", "espeak")
     music_models: tuple[str, ...] = ("composer",)
     inpaint_models: tuple[str, ...] = ("classic-inpaint",)
     colorize_models: tuple[str, ...] = ("classic-colorize",)
@@ -104,6 +110,7 @@ _HELP = {
     "mcp": "serve the API events as MCP tools (--no-mcp to turn off)",
     "device": "auto, cpu, cuda, cuda:N or mps",
     "output_dir": "folder for results and history",
+    "cache_dir": "folder for weights the set-up fetches (the upscaler's), outside the clone",
     "text_models": "comma-separated text model specs, first is the default",
     "speech_models": "comma-separated speech model specs",
     "music_models": "comma-separated music model specs",

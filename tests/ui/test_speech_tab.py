@@ -10,6 +10,7 @@ from gradio_client.exceptions import AppError
 
 from genai_studio.backends.speech.wav import read_tags
 from genai_studio.history import History
+from genai_studio.owners import Owner
 
 ENDPOINT = "/generate_speech"
 
@@ -28,7 +29,7 @@ def test_speech_streams_one_chunk_per_sentence_then_a_tagged_wav(studio):
     tags = read_tags(Path(wav_path).read_bytes())
     assert tags["comment"] == text and tags["artist"] == "heart" and "hibari" in tags["software"]
 
-    entry = next(e for e in History(studio.settings.history_dir).entries() if e.task == "speech")
+    entry = next(e for e in History(studio.settings.history_dir).entries(Owner.local()) if e.task == "speech")
     assert entry.params["text"] == text and entry.params["model"] == "hibari"
     assert read_tags(entry.file("speech.wav").read_bytes())["comment"] == text
 
@@ -70,7 +71,8 @@ def test_mandarin_through_the_neural_voice_with_numbers_read_out(studio):
 def test_auto_language_routes_by_the_text(studio, text, picked, spoken_by, language):
     voice = {"hibari": "heart", "zh-fastspeech2": "baker", "espeak": "default"}[picked]
     _, wav_path, _ = studio.client.predict(text, picked, voice, "auto", 1.0, api_name=ENDPOINT)
-    entry = next(e for e in History(studio.settings.history_dir).entries() if e.params["text"] == text)
+    history = History(studio.settings.history_dir)
+    entry = next(e for e in history.entries(Owner.local()) if e.params["text"] == text)
     assert entry.params["model"] == spoken_by and entry.params["language"] == language
     assert Path(wav_path).stat().st_size > 10_000
 

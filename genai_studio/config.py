@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from genai_studio.accounts import Accounts, AccountsError
@@ -47,6 +47,11 @@ def is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
+def _default_cache_dir() -> Path:
+    """Where the set-up keeps weights it fetches from package registries (not in the clone)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "genai-studio"
+
+
 def _split_models(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -69,8 +74,9 @@ class Settings:
     api_keys: str = ""  # /v1 bearer keys: "key,name:key" or a file of such lines; needed off loopback
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     output_dir: Path = Path("outputs")
+    cache_dir: Path = field(default_factory=_default_cache_dir)
     text_models: tuple[str, ...] = ("smollm2",)
-    speech_models: tuple[str, ...] = ("hibari", "espeak")
+    speech_models: tuple[str, ...] = ("hibari", "zh-fastspeech2", "espeak")
     music_models: tuple[str, ...] = ("composer",)
     inpaint_models: tuple[str, ...] = ("classic-inpaint",)
     colorize_models: tuple[str, ...] = ("classic-colorize",)
@@ -176,6 +182,7 @@ _HELP = {
     "api_keys": "bearer keys for /v1: key,name:key or a file of such lines (needed beyond loopback)",
     "device": "auto, cpu, cuda, cuda:N or mps",
     "output_dir": "folder for results and history",
+    "cache_dir": "folder for weights the set-up fetches (the upscaler's), outside the clone",
     "text_models": "comma-separated text model specs, first is the default",
     "speech_models": "comma-separated speech model specs",
     "music_models": "comma-separated music model specs",

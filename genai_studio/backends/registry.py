@@ -32,6 +32,7 @@ BACKENDS: dict[str, str] = {
     "sd-style": "genai_studio.backends.image.hub_style:DiffusersStyle",
     "hibari": "genai_studio.backends.speech.embedded_hibari:Hibari",
     "espeak": "genai_studio.backends.speech.embedded_espeak:ESpeak",
+    "zh-fastspeech2": "genai_studio.backends.speech.embedded_zh:MandarinFastSpeech2",
     "vits": "genai_studio.backends.speech.hub_vits:HubVits",
     "bark": "genai_studio.backends.speech.hub_bark:HubBark",
 }

@@ -15,6 +15,7 @@ import gradio as gr
 
 from genai_studio.audio_files import SpeechTags, wav_bytes
 from genai_studio.backends.base import Progress, Result
+from genai_studio.backends.speech import auto_language
 from genai_studio.backends.speech.request import MAX_SPEED, MAX_TEXT_CHARS, MIN_SPEED
 from genai_studio.inputs import choice
 from genai_studio.subtitles import CueTimeline, to_srt, to_webvtt, voiced_range
@@ -66,12 +67,20 @@ strings(
 EXAMPLES = {  # label (the same in both languages) -> text, model, language
     "English · hibari": ["The quick brown fox jumps over the lazy dog. Then it naps.", "hibari", "en-us"],
     "中文 · espeak-ng": ["你好，欢迎来到创作工作室。今天我们一起写一个故事。", "espeak", "cmn"],
+    "中文 · FastSpeech2": ["会议定于2026年12月2日下午3:15开始，门票12.5元。", "zh-fastspeech2", "auto"],
 }
 
 
 def _options(ctx: StudioContext, spec: str) -> tuple[dict[str, str], dict[str, str]]:
+    """A model's voices, and its languages after "auto" (the default: see auto_language)."""
     backend = ctx.manager.backend_for(spec)
-    return backend.voices(), backend.languages()
+    return backend.voices(), {auto_language.AUTO: auto_language.AUTO_NAME, **backend.languages()}
+
+
+def _ready_options(ctx: StudioContext, spec: str) -> tuple[dict[str, str], dict[str, str]] | None:
+    """The voices and own languages of a model that can run here, else None (auto skips it)."""
+    backend = ctx.manager.backend_for(spec)
+    return (backend.voices(), backend.languages()) if backend.available().ready else None
 
 
 def _choices(options: dict[str, str]) -> list[tuple[str, str]]:
@@ -99,13 +108,19 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             text: what to say, up to 5,000 characters (English and Chinese punctuation split sentences).
             model: a speech model spec from the list the server offers (e.g. hibari, espeak).
             voice: a voice id of that model (hibari: heart; espeak: default or a variant such as m3).
-            language: a language id of that model (hibari: en-us; espeak: en-us, cmn, fr, de, ja...).
+            language: "auto" (mostly Chinese text goes to a Chinese voice, other text to an English one)
+                or a language id of that model (hibari: en-us; zh-fastspeech2: zh; espeak: cmn, fr, ja...).
             speed: 0.5 (slow) to 2.0 (fast); 1.0 is the voice's own pace.
         Returns:
             Audio chunks as they are made, then the tagged WAV of the whole text, a status line,
             and subtitles of it as SRT and WebVTT (one cue per sentence, or per clause of a long one).
         """
         owner = ctx.owner(request)
+        if language == auto_language.AUTO and isinstance(text, str):
+            choice(model, field="Model", options=specs)
+            model, voice, language = auto_language.resolve(
+                text, model, voice, specs, lambda spec: _ready_options(ctx, spec)
+            )
         job = checked_request(ctx, specs, model, text=text, voice=voice, language=language, speed=speed)
         timeline: CueTimeline | None = None
         sentences = iter(job.sentences)

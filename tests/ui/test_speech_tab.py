@@ -69,7 +69,34 @@ def test_switching_model_offers_its_voices_and_languages(studio):
     assert voice["value"] == "default" and language["value"] == "cmn"  # cmn kept: espeak speaks it
     assert len(language["choices"]) > 100
     voice, language = studio.client.predict("hibari", "m3", "cmn", api_name="/speech_options")
-    assert voice["value"] == "heart" and language["value"] == "en-us"
+    assert voice["value"] == "heart" and language["value"] == "auto"  # cmn is not hibari's: the default
+    assert [choice[1] for choice in language["choices"]] == ["auto", "en-us"]
+
+
+def test_mandarin_through_the_neural_voice_with_numbers_read_out(studio):
+    text = "会议定于2026年12月2日下午3:15开始。门票12.5元！"
+    _, wav_path, status = studio.client.predict(text, "zh-fastspeech2", "baker", "zh", 1.0, api_name=ENDPOINT)
+    audio, rate = sf.read(wav_path, dtype="float32")
+    assert rate == 24_000 and 4.0 < audio.size / rate < 15.0 and abs(audio).max() > 0.05
+    assert "2 sentences" in status
+    assert "non-commercial" in read_tags(Path(wav_path).read_bytes())["software"]
+
+
+@pytest.mark.parametrize(
+    ("text", "picked", "spoken_by", "language"),
+    [
+        ("今天天气很好，我们去公园散步吧。", "hibari", "zh-fastspeech2", "zh"),
+        ("The weather is lovely today.", "zh-fastspeech2", "hibari", "en-us"),
+        ("今天天气很好。", "espeak", "espeak", "cmn"),  # the picked model speaks it: kept
+    ],
+)
+def test_auto_language_routes_by_the_text(studio, text, picked, spoken_by, language):
+    voice = {"hibari": "heart", "zh-fastspeech2": "baker", "espeak": "default"}[picked]
+    _, wav_path, _ = studio.client.predict(text, picked, voice, "auto", 1.0, api_name=ENDPOINT)
+    history = History(studio.settings.history_dir)
+    entry = next(e for e in history.entries(Owner.local()) if e.params["text"] == text)
+    assert entry.params["model"] == spoken_by and entry.params["language"] == language
+    assert Path(wav_path).stat().st_size > 10_000
 
 
 @pytest.mark.parametrize(
@@ -80,6 +107,9 @@ def test_switching_model_offers_its_voices_and_languages(studio):
         (("a" * 100_000, "hibari", "heart", "en-us", 1.0), "too long"),
         (("Hi.", "hibari", "heart", "klingon", 1.0), "no language 'klingon'"),
         (("Hi.", "hibari", "nobody", "en-us", 1.0), "no voice 'nobody'"),
+        (("，。！？", "zh-fastspeech2", "baker", "auto", 1.0), "only punctuation"),
+        (("好" * 200_000, "zh-fastspeech2", "baker", "auto", 1.0), "too long"),
+        (("你好。", "zh-fastspeech2", "nobody", "zh", 1.0), "no voice 'nobody'"),
         (("Hi.", "hibari", "heart", "en-us", 9.0), "greater than maximum value 2.0"),  # Gradio checks first
         (("Hi.", "vits:/etc", "default", "model", 1.0), "not in the list of choices"),  # no server paths
     ],

@@ -30,6 +30,7 @@ READ_TIMEOUT_S = 120.0
 class OpenAICompatible(Backend[TextRequest]):
     name = "openai"
     task = Task.TEXT
+    remote = True
     licence = "the server's model: see its card"
     estimated_memory_mb = 0
 

@@ -35,6 +35,9 @@ from typing import Any
 import spaces
 
 from genai_studio.backends import registry
+from genai_studio.backends.music.hub_musicgen import MAX_SECONDS as MUSICGEN_MAX_S
+from genai_studio.backends.music.plan import understand
+from genai_studio.backends.music.request import MAX_PROMPT_CHARS
 
 Arguments = Mapping[str, Any]
 Estimate = Callable[[Arguments], float]
@@ -44,8 +47,7 @@ MAX_SECONDS = 120  # longer reservations wait long in ZeroGPU's queue; longer wo
 OVERHEAD_S = 5.0  # starting the worker and moving the preloaded weights onto the GPU
 TOKENS_PER_S = 20.0  # transformers' generate on a shared GPU, 1-2B model, streamed
 SPEECH_CHARS_PER_S = 15.0  # Bark speaks ~15 characters a second at about real time; VITS is faster
-MUSIC_S_PER_S = 2.0  # MusicGen small/medium: about half real time on a shared GPU
-MUSIC_DEFAULT_S = 30.0  # length 0 takes it from the prompt; MusicGen makes at most 30 s
+MUSIC_S_PER_S = 1.5  # MusicGen small about real time on a shared GPU slice; medium is slower
 DIFFUSION_STEP_S = 0.15  # one Stable Diffusion 1.5 step at 512 x 512, fp16
 DIFFUSION_SIDE = 512  # image tabs work at the model's native size (512 for SD 1.5)
 
@@ -79,9 +81,13 @@ def speech_seconds(arguments: Arguments) -> float:
 
 
 def music_seconds(arguments: Arguments) -> float:
-    """Music: the seconds of audio asked for (0: from the prompt, counted as MusicGen's most)."""
-    seconds = _number(arguments, "seconds", 0) or MUSIC_DEFAULT_S
-    return OVERHEAD_S + seconds * MUSIC_S_PER_S
+    """Music: the seconds of audio asked for, or that the prompt asks for when the length is 0
+    (as the composer reads it), up to MusicGen's most."""
+    seconds = _number(arguments, "seconds", 0)
+    if not seconds:
+        prompt = arguments.get("prompt")
+        seconds = understand(prompt[:MAX_PROMPT_CHARS] if isinstance(prompt, str) else "").seconds
+    return OVERHEAD_S + min(seconds, MUSICGEN_MAX_S) * MUSIC_S_PER_S
 
 
 def diffusion_seconds(arguments: Arguments) -> float:
@@ -110,8 +116,8 @@ def gpu_handler(estimate: Estimate) -> Callable[[Callable[..., Iterator[Any]]], 
         signature = inspect.signature(fn)
 
         def arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-            try:
-                bound = signature.bind(*args, **kwargs)
+            try:  # partial: the estimate needs no injected gr.Request
+                bound = signature.bind_partial(*args, **kwargs)
             except TypeError:  # the handler itself will say what is wrong
                 return {}
             bound.apply_defaults()

@@ -41,14 +41,23 @@ def test_a_larger_request_reserves_longer(estimate, small, large):
     assert MIN_SECONDS <= bounded(estimate(small)) < bounded(estimate(large)) <= MAX_SECONDS
 
 
-def test_music_length_from_the_prompt_counts_as_the_longest_musicgen_clip():
-    assert zerogpu.music_seconds({"seconds": 0}) == zerogpu.music_seconds({"seconds": 30})
+def test_music_length_0_is_read_from_the_prompt_as_the_composer_reads_it():
+    assert zerogpu.music_seconds({"seconds": 0, "prompt": "calm jazz, 10 seconds"}) == zerogpu.music_seconds(
+        {"seconds": 10}
+    )
+    assert zerogpu.music_seconds({"seconds": 0, "prompt": "calm jazz"}) == zerogpu.music_seconds(
+        {"seconds": 30}
+    )
+    assert zerogpu.music_seconds({"seconds": 120}) == zerogpu.music_seconds(
+        {"seconds": 30}
+    )  # MusicGen's most
 
 
 @pytest.mark.parametrize("estimate", ESTIMATES)
 @pytest.mark.parametrize("value", HOSTILE, ids=repr)
 def test_hostile_arguments_still_give_a_duration(estimate, value):
-    arguments = dict.fromkeys(["max_new_tokens", "text", "seconds", "steps", "strength", "width"], value)
+    names = ["max_new_tokens", "text", "prompt", "seconds", "steps", "strength", "width"]
+    arguments = dict.fromkeys(names, value)
     seconds = estimate(arguments)
     assert math.isfinite(seconds) and MIN_SECONDS <= bounded(seconds) <= MAX_SECONDS
 

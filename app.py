@@ -18,9 +18,15 @@ def main(argv: list[str] | None = None) -> int:
     except config.SettingsError as exc:
         print(f"app.py: {exc}", file=sys.stderr)
         return 2
+    from genai_studio.backends.manager import ModelManager
+    from genai_studio.backends.preload import default_hub_models, preload
     from genai_studio.ui.app import build_app, launch
 
-    launch(build_app(settings), settings)
+    manager = ModelManager(settings)
+    demo = build_app(settings, manager)  # imports `spaces` (ZeroGPU wants it before torch)
+    if settings.preloading:
+        preload(manager, default_hub_models(settings))
+    launch(demo, settings)
     return 0
 
 

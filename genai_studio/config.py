@@ -12,12 +12,15 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from genai_studio import devices
 from genai_studio.accounts import Accounts, AccountsError
 
 ENV_PREFIX = "STUDIO_"
+_SWITCHES = ("hub_models", "preload_models")  # on | off | auto settings
 
-# Offered in addition to the embedded defaults with --hub-models (for machines with a GPU and
-# internet; weights download on first use). Field name -> specs.
+# Offered after the embedded defaults when --hub-models is on, or auto on a machine with CUDA
+# (weights download on first use). Field name -> specs; the first of each is the tab's default
+# hub model (preloaded on ZeroGPU, listed under preload_from_hub in space.yaml).
 RECOMMENDED_HUB_MODELS: dict[str, tuple[str, ...]] = {
     "text_models": (
         "transformers:HuggingFaceTB/SmolLM2-1.7B-Instruct",
@@ -82,7 +85,8 @@ class Settings:
     colorize_models: tuple[str, ...] = ("classic-colorize",)
     style_models: tuple[str, ...] = ("neural-style", "classic-style")
     text_to_image_models: tuple[str, ...] = ()  # no embedded model: the tab shows with a hub spec
-    hub_models: bool = False  # also offer RECOMMENDED_HUB_MODELS
+    hub_models: str = "auto"  # on | off | auto (on where CUDA is): also offer RECOMMENDED_HUB_MODELS
+    preload_models: str = "auto"  # on | off | auto (on on ZeroGPU): load default hub models before serving
     remote_api_key: str = ""  # bearer key for `openai:` text specs
     memory_budget_mb: int = 12_000  # models resident at once, estimated
     max_upload_mb: int = 50
@@ -168,7 +172,30 @@ class Settings:
             raise SettingsError(f"port must be 1-65535, got {self.port}")
         if not self.text_models:
             raise SettingsError("at least one text model is needed")
+        for name in _SWITCHES:
+            switch(getattr(self, name), name)
         return self
+
+    @property
+    def preloading(self) -> bool:
+        """Whether the default hub models load before the studio serves (ZeroGPU needs it)."""
+        return switch(self.preload_models, "preload_models") == "on"
+
+
+_ON = {"1", "true", "yes", "on"}
+_OFF = {"0", "false", "no", "off"}
+
+
+def switch(value: str, name: str) -> str:
+    """An on | off | auto setting, also spelled 1/true/yes or 0/false/no, as "on", "off" or "auto"."""
+    word = str(value).strip().lower()
+    if word in _ON:
+        return "on"
+    if word in _OFF:
+        return "off"
+    if word == "auto":
+        return "auto"
+    raise SettingsError(f"{name} must be on, off or auto, got {value!r}")
 
 
 _HELP = {
@@ -190,7 +217,9 @@ _HELP = {
     "colorize_models": "comma-separated colorization model specs",
     "style_models": "comma-separated style-transfer model specs",
     "text_to_image_models": "comma-separated text-to-image model specs (none by default: GPU advised)",
-    "hub_models": "also offer the recommended hub models (GPU and internet; downloads on first use)",
+    "hub_models": "on, off or auto (on where CUDA is): also offer the recommended hub models "
+    "(internet; downloads on first use)",
+    "preload_models": "on, off or auto (on on ZeroGPU): load each tab's default hub model before serving",
     "remote_api_key": "API key sent to OpenAI-compatible servers (openai: specs)",
     "memory_budget_mb": "estimated memory that resident models may use",
     "max_upload_mb": "largest upload accepted",
@@ -208,7 +237,7 @@ _HELP = {
 def _convert(raw: str, default: object) -> object:
     """`raw` as the type of the field's default."""
     if isinstance(default, bool):
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
+        return raw.strip().lower() in _ON
     if isinstance(default, int):
         return int(raw)
     if isinstance(default, float):
@@ -246,6 +275,8 @@ def parse(argv: list[str] | None = None, environ: dict[str, str] | None = None) 
         default = getattr(settings, f.name)
         if isinstance(default, bool):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None)
+        elif f.name in _SWITCHES:  # a bare flag still means on, as when these were booleans
+            parser.add_argument(flag, nargs="?", const="on", default=None, help=_HELP.get(f.name))
         else:
             parser.add_argument(flag, default=None, help=_HELP.get(f.name))
     args = parser.parse_args(argv)
@@ -255,12 +286,35 @@ def parse(argv: list[str] | None = None, environ: dict[str, str] | None = None) 
         if value is not None:
             default = getattr(settings, f.name)
             changes[f.name] = value if isinstance(value, bool) else _convert(value, default)
-    return with_hub_models(replace(settings, **changes)).check()
+    return resolve(replace(settings, **changes), environ).check()
+
+
+def resolve(settings: Settings, environ: dict[str, str] | None = None) -> Settings:
+    """Settle the auto switches for this machine, then offer the hub models if they are on.
+
+    hub_models auto: on where models would run on CUDA (`devices.cuda_present`, which does not
+    import torch), off on a CPU. preload_models auto: on on ZeroGPU, which only gives a
+    request a GPU for models loaded before the studio serves.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    hub = switch(settings.hub_models, "hub_models")
+    if hub == "auto":
+        hub = "on" if devices.runs_on_cuda(settings.device, environ) else "off"
+    preload = switch(settings.preload_models, "preload_models")
+    if preload == "auto":
+        preload = "on" if devices.on_zero_gpu(environ) else "off"
+    return with_hub_models(replace(settings, hub_models=hub, preload_models=preload))
 
 
 def with_hub_models(settings: Settings) -> Settings:
-    """Append the recommended hub specs to each model list when `hub_models` is on."""
-    if not settings.hub_models:
+    """Append the recommended hub specs to each model list when `hub_models` is on.
+
+    They come after the embedded models, which stay each tab's default even on a GPU: the
+    first click works at once, without a download of gigabytes or a reachable hub, and the
+    same request means the same model on every machine (History, API callers). An operator
+    who wants a hub model first lists it first (e.g. STUDIO_TEXT_MODELS).
+    """
+    if switch(settings.hub_models, "hub_models") != "on":
         return settings
     extended = {
         name: tuple(dict.fromkeys(getattr(settings, name) + specs))

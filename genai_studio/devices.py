@@ -9,11 +9,58 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import shutil
+import subprocess
 import sys
+from collections.abc import Mapping
+from pathlib import Path
 
 import psutil
 
 log = logging.getLogger(__name__)
+
+NVIDIA_GPUS = Path("/proc/driver/nvidia/gpus")  # one folder per GPU the Linux driver sees
+
+
+def on_zero_gpu(environ: Mapping[str, str] | None = None) -> bool:
+    """True on a ZeroGPU Space (as the `spaces` package itself decides)."""
+    environ = os.environ if environ is None else environ
+    return environ.get("SPACES_ZERO_GPU", "").strip().lower() in {"1", "t", "true"}
+
+
+def cuda_present(environ: Mapping[str, str] | None = None, gpus: Path = NVIDIA_GPUS) -> bool:
+    """Whether this machine has a CUDA GPU, answered in milliseconds and without torch.
+
+    Neither torch nor the CUDA driver is touched: importing torch would slow the first page
+    by seconds, and a process that initialised CUDA cannot hand it to forked workers (which
+    is how ZeroGPU runs a request). ZeroGPU's main process has no GPU yet but gets one per
+    request, so it counts as having one. Elsewhere the NVIDIA driver's /proc folder answers
+    on Linux, `nvidia-smi -L` where there is no such folder (WSL, Windows).
+    """
+    environ = os.environ if environ is None else environ
+    if on_zero_gpu(environ):
+        return True
+    if environ.get("CUDA_VISIBLE_DEVICES", "unset").strip() in {"", "-1"}:
+        return False  # GPUs hidden from this process on purpose
+    try:
+        return any(gpus.iterdir())
+    except OSError:
+        pass
+    smi = shutil.which("nvidia-smi", path=environ.get("PATH"))
+    if smi is None:
+        return False
+    try:
+        listed = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return listed.returncode == 0 and "GPU" in listed.stdout
+
+
+def runs_on_cuda(device: str, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether models would run on CUDA with this `--device` setting, judged without torch."""
+    if device == "auto":
+        return cuda_present(environ)
+    return device.startswith("cuda")
 
 
 def resolve_device(requested: str = "auto") -> str:

@@ -73,6 +73,7 @@ class Backend(ABC, Generic[RequestT]):
     task: ClassVar[Task]
     licence: ClassVar[str]
     embedded: ClassVar[bool] = False  # True: runs offline on the CPU with shipped weights
+    remote: ClassVar[bool] = False  # True: another server runs the model (no weights, no GPU here)
     title: ClassVar[str] = ""  # human name of an embedded backend (its spec is terse)
     estimated_memory_mb: ClassVar[int] = 500
 

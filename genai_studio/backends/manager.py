@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from genai_studio import devices
-from genai_studio.backends import registry
+from genai_studio.backends import hub, registry
 from genai_studio.backends.base import Backend, Progress, Result
 from genai_studio.config import Settings
 from genai_studio.errors import ModelUnavailable, OutOfMemory, StudioError
@@ -108,12 +108,12 @@ class ModelManager:
         evicted = self._make_room(estimate)
         try:
             return self._load(spec)
-        except StudioError:
-            self._restore(evicted)
-            raise
         except Exception as exc:
             self._restore(evicted)
-            if devices.is_out_of_memory(exc):
+            if hub.unreachable(exc):
+                log.warning("could not reach the hub for %s: %s", spec, exc)
+                raise ModelUnavailable(hub.unreachable_message(spec, exc)) from exc
+            if isinstance(exc, StudioError) or devices.is_out_of_memory(exc):
                 raise
             log.exception("loading %s failed", spec)
             raise ModelUnavailable(f"Could not load {spec}: {exc}") from exc

@@ -51,3 +51,14 @@ def create(spec: str, settings: Settings) -> Backend:
     """A backend instance for a model spec (not loaded yet)."""
     parsed = ModelSpec.parse(spec)
     return backend_class(parsed.backend)(parsed.ref, settings)
+
+
+def uses_gpu(spec: str) -> bool:
+    """True for hub models (torch on this machine, where a GPU pays); False for embedded and
+    remote models and for anything that is not a known spec. ZeroGPU gives a GPU to the first
+    kind only, and preloads them."""
+    try:
+        cls = backend_class(ModelSpec.parse(spec).backend)
+    except ModelUnavailable:
+        return False
+    return not (cls.embedded or cls.remote)

@@ -63,7 +63,7 @@ def test_hub_models_are_offered_after_the_embedded_defaults():
         for name in RECOMMENDED_HUB_MODELS
         for spec in getattr(settings, name)
     )
-    assert parse([], environ={}).text_models == ("smollm2",)
+    assert parse(["--hub-models", "off"], environ={}).text_models == ("smollm2",)
 
 
 def test_the_openai_api_beyond_loopback_needs_keys(tmp_path):

@@ -24,6 +24,7 @@ from genai_studio.errors import ModelUnavailable
 class OpenAICompatible(Backend[TextRequest]):
     name = "openai"
     task = Task.TEXT
+    remote = True
     licence = "the server's model: see its card"
     estimated_memory_mb = 0
 

@@ -32,11 +32,11 @@ from genai_studio import images
 from genai_studio.api import audio_formats
 from genai_studio.api.jobs import Gate, final_result, run_job
 from genai_studio.api.openai_errors import ApiError, as_api_error
+from genai_studio.audio_files import SpeechTags, wav_bytes
 from genai_studio.backends.base import ModelSpec, Progress, Result
 from genai_studio.backends.image.inpaint_request import build_inpaint_request
 from genai_studio.backends.music.request import build_request as build_music_request
 from genai_studio.backends.speech.request import build_request as build_speech_request
-from genai_studio.backends.speech.wav import SpeechTags, wav_bytes
 from genai_studio.backends.text.request import build_chat_request
 from genai_studio.config import Settings
 from genai_studio.errors import InvalidInput

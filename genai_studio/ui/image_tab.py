@@ -38,6 +38,7 @@ SUBTABS: list[str] = [
     "genai_studio.ui.image_colorize",
     "genai_studio.ui.image_style",
     "genai_studio.ui.image_generate",
+    "genai_studio.ui.image_restore",
 ]
 
 strings(
@@ -157,19 +158,24 @@ def stream_before_after(
     before: np.ndarray,
     summary: Callable[[dict[str, Any]], str],
     extra_files: Callable[[], dict[str, bytes]],
+    extra_params: dict[str, Any] | None = None,
 ) -> Iterator[tuple[Any, Any, str]]:
     """Run `request` on `model`, streaming (slider, download, status) updates: step previews
     beside `before`, then the result saved in History with `before` and `extra_files()`.
-    `summary` makes the History line from the result's params."""
+    `summary` makes the History line from the result's params (`extra_params` added to them).
+    Returns the result (a pipeline feeds it to its next step), or None if none came."""
+    output = None
     for item in ctx.manager.run(model, request):
         if isinstance(item, Progress):
             slider = preview_pair(before, item.partial) if isinstance(item.partial, np.ndarray) else gr.skip()
             yield slider, gr.skip(), item.message
         elif isinstance(item, Result):
-            params = {**item.params, "model": model}
+            params = {**(extra_params or {}), **item.params, "model": model}
             extra = {"input.png": images.png_bytes(before), **extra_files()}
             _, path = save_result(ctx, task, model, params, item.output, summary(params), extra_files=extra)
             yield (before, item.output), str(path), item.info or "Done."
+            output = item.output
+    return output
 
 
 def model_dropdown(ctx: StudioContext, specs: Sequence[str]) -> gr.Dropdown:

@@ -56,7 +56,7 @@ class RestorePlan:
     def params(self, step: Step) -> dict[str, Any]:
         """History parameters of `step`: the user's choices and where the step stands."""
         names = [s.name for s in self.steps]
-        return {**self.choices, "step": step.name, "steps": names, "damage_share": self.damage_share}
+        return {**self.choices, "step": step.name, "restore_steps": names, "damage_share": self.damage_share}
 
     @property
     def damage_share(self) -> float:

@@ -203,13 +203,14 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
                 lambda step=step: step_files(plan, step),
                 plan.params(step),
             )
-            current = yield from _appended(stream, gr.skip())
-            if current is None:  # the step ended without a result
+            done = yield from _appended(stream, gr.skip())
+            if done is None:  # the step ended without a result
                 return
+            current, path = done
             shown.append((current, step.name))
             status = f"Step {number} of {len(plan.steps)} ({step.name}) done."
             yield gr.skip(), gr.skip(), status, list(shown)
-        yield (plan.image, current), gr.skip(), f"Restored in {len(plan.steps)} step(s).", list(shown)
+        yield (plan.image, current), path, f"Restored in {len(plan.steps)} step(s).", list(shown)
 
     with gr.Tab(tr("restore.tab"), id=TASK):
         gr.Markdown(tr("restore.intro"))

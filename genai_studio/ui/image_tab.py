@@ -12,7 +12,7 @@ History, which is also the file users download.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -159,11 +159,11 @@ def stream_before_after(
     summary: Callable[[dict[str, Any]], str],
     extra_files: Callable[[], dict[str, bytes]],
     extra_params: dict[str, Any] | None = None,
-) -> Iterator[tuple[Any, Any, str]]:
+) -> Generator[tuple[Any, Any, str], None, tuple[np.ndarray, str] | None]:
     """Run `request` on `model`, streaming (slider, download, status) updates: step previews
     beside `before`, then the result saved in History with `before` and `extra_files()`.
     `summary` makes the History line from the result's params (`extra_params` added to them).
-    Returns the result (a pipeline feeds it to its next step), or None if none came."""
+    Returns (the result, its PNG's path) for a pipeline's next step, or None if none came."""
     output = None
     for item in ctx.manager.run(model, request):
         if isinstance(item, Progress):
@@ -174,7 +174,7 @@ def stream_before_after(
             extra = {"input.png": images.png_bytes(before), **extra_files()}
             _, path = save_result(ctx, task, model, params, item.output, summary(params), extra_files=extra)
             yield (before, item.output), str(path), item.info or "Done."
-            output = item.output
+            output = item.output, str(path)
     return output
 
 

@@ -15,6 +15,7 @@ from bench.damage_synth import damage, square_photo
 from bench.restore import TOLERANCE, precision_recall
 from genai_studio import images
 from genai_studio.history import History
+from genai_studio.owners import Owner
 from tests.e2e.test_browser import browser, open_studio  # noqa: F401 - the shared browser fixture
 from tests.ui.test_text_tab import OUT_OF_BOUNDS
 from tests.unit.test_images import png_header_only
@@ -74,7 +75,7 @@ def restore(client, editor_value, mask=None, colour="none", reference=None, meth
 def entries(studio, since: float):
     return [
         e
-        for e in History(studio.settings.history_dir).entries()
+        for e in History(studio.settings.history_dir).entries(Owner.local())
         if e.task == "restore" and e.created >= since
     ]
 

@@ -75,7 +75,9 @@ def test_switching_model_offers_its_voices_and_languages(studio):
 
 def test_mandarin_through_the_neural_voice_with_numbers_read_out(studio):
     text = "会议定于2026年12月2日下午3:15开始。门票12.5元！"
-    _, wav_path, status = studio.client.predict(text, "zh-fastspeech2", "baker", "zh", 1.0, api_name=ENDPOINT)
+    _, wav_path, status, *_subtitles = studio.client.predict(
+        text, "zh-fastspeech2", "baker", "zh", 1.0, api_name=ENDPOINT
+    )
     audio, rate = sf.read(wav_path, dtype="float32")
     assert rate == 24_000 and 4.0 < audio.size / rate < 15.0 and abs(audio).max() > 0.05
     assert "2 sentences" in status
@@ -92,7 +94,7 @@ def test_mandarin_through_the_neural_voice_with_numbers_read_out(studio):
 )
 def test_auto_language_routes_by_the_text(studio, text, picked, spoken_by, language):
     voice = {"hibari": "heart", "zh-fastspeech2": "baker", "espeak": "default"}[picked]
-    _, wav_path, _ = studio.client.predict(text, picked, voice, "auto", 1.0, api_name=ENDPOINT)
+    _, wav_path, *_rest = studio.client.predict(text, picked, voice, "auto", 1.0, api_name=ENDPOINT)
     history = History(studio.settings.history_dir)
     entry = next(e for e in history.entries(Owner.local()) if e.params["text"] == text)
     assert entry.params["model"] == spoken_by and entry.params["language"] == language

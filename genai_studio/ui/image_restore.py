@@ -115,7 +115,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
     @user_errors
     def find_damage(
         request: gr.Request, editor: dict[str, Any] | None, sensitivity: float
-    ) -> tuple[Any, Any, str]:
+    ) -> tuple[Any, Any, str, str]:
         """Find scratches, dust and tears on a scanned photo and mark them as a brush layer.
 
         Args:
@@ -124,7 +124,8 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
             sensitivity: 0-1; higher finds fainter damage, and more that is not damage.
         Returns:
             the photo with the damage as its brush layer (magenta, correct it with the brush
-            and the eraser), the same photo for painting colour hints on, and a status line.
+            and the eraser), the same photo for painting colour hints on, a status line, and
+            the damage as a mask image (white = damaged), which Restore adds to the layers.
         """
         owner = ctx.owner(request)
         background, _ = editor_parts(editor)
@@ -137,7 +138,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
             "mask.png": images.png_bytes((mask * 255).astype(np.uint8)),
         }
         summary = f"damage found: {mask.mean():.1%} of the photo"
-        save_result(ctx, owner, TASK, DETECTOR, params, _overlay(photo, mask), summary, extra_files=files)
+        entry, _ = save_result(ctx, owner, TASK, DETECTOR, params, _overlay(photo, mask), summary, files)
         shares = {kind: f"{getattr(found, kind).mean():.1%}" for kind in ("scratches", "dust", "tears")}
         painted = {"background": photo, "layers": [_mask_layer(mask)], "composite": None}
         for_hints = {"background": photo, "layers": [], "composite": None}
@@ -145,7 +146,9 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
             f"Found damage on {mask.mean():.1%} of the photo (scratches {shares['scratches']}, "
             f"dust {shares['dust']}, tears {shares['tears']}). Correct the mask, then Restore."
         )
-        return painted, for_hints, message
+        # the mask also goes to the mask upload: a browser drops a brush layer set by the server
+        # once the user paints on it, and the damage found must not be lost with it
+        return painted, for_hints, message, ctx.deliver(owner, entry, "mask.png")
 
     def step_files(plan: RestorePlan, step: Step) -> dict[str, bytes]:
         if step.name == "fill":
@@ -283,7 +286,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
         find.click(
             find_damage,
             inputs=[editor, sensitivity],
-            outputs=[editor, hints, status],
+            outputs=[editor, hints, status, mask],
             api_name="find_damage",
             concurrency_id=HEAVY,
             concurrency_limit=1,

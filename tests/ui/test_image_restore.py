@@ -82,10 +82,13 @@ def entries(studio, since: float):
 
 def test_find_damage_then_restore_saves_every_step(studio, files):
     folder, started = files["dir"], time.time()
-    painted, for_hints, status = studio.client.predict(editor(folder / "old.png"), 0.5, api_name=FIND)
+    painted, for_hints, status, mask_file = studio.client.predict(
+        editor(folder / "old.png"), 0.5, api_name=FIND
+    )
     assert status.startswith("Found damage on") and for_hints["layers"] == []
     layer = np.asarray(Image.open(local(painted["layers"][0])).convert("RGBA"))
     found = layer[:, :, 3] > 0
+    assert np.array_equal(np.asarray(Image.open(local(mask_file)).convert("L")) > 127, found)
     precision, recall = precision_recall(found, files["truth"], TOLERANCE)
     assert precision > 0.4 and recall > 0.6, (precision, recall)
 
@@ -188,11 +191,14 @@ def test_find_correct_and_restore_in_a_browser(browser, studio, files):  # noqa:
     page.get_by_role("tab", name="Image").click()
     page.get_by_role("tab", name="Restore").click()
     page.get_by_text("camera_damaged").first.click()
+    page.locator("canvas").filter(visible=True).first.wait_for(timeout=30_000)
+    page.wait_for_timeout(2000)  # the example photo reaches the editor's value after it is drawn
     page.get_by_role("button", name="Find damage").click()
     page.get_by_text(re.compile(r"Found damage on")).wait_for(timeout=60_000)
     page.get_by_role("button", name="Brush", exact=True).first.click()
-    canvas = page.locator("canvas").first.bounding_box()
-    scale = min(canvas["width"] / 512, canvas["height"] / 512)  # the example is 512x512, centred
+    canvas = page.locator("canvas").filter(visible=True).first.bounding_box()
+    zoom = page.get_by_text(re.compile(r"^\d+%$")).filter(visible=True).first.inner_text()
+    scale = int(zoom.rstrip("%")) / 100  # the editor shows the 512x512 example centred at this zoom
     left = canvas["x"] + (canvas["width"] - 512 * scale) / 2
     top = canvas["y"] + (canvas["height"] - 512 * scale) / 2
     page.mouse.move(left + 60 * scale, top + 40 * scale)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 ENV_PREFIX = "STUDIO_"
@@ -26,11 +26,17 @@ RECOMMENDED_HUB_MODELS: dict[str, tuple[str, ...]] = {
     "colorize_models": ("sd-colorize:stable-diffusion-v1-5/stable-diffusion-v1-5",),
     "style_models": ("sd-style:stable-diffusion-v1-5/stable-diffusion-v1-5",),
     "text_to_image_models": ("sd-txt2img:stable-diffusion-v1-5/stable-diffusion-v1-5",),
+    "upscale_models": ("sd-upscale:stabilityai/stable-diffusion-x4-upscaler",),
 }
 
 
 class SettingsError(ValueError):
     """A configuration that cannot be served safely (for example a share link without auth)."""
+
+
+def _default_cache_dir() -> Path:
+    """Where the set-up keeps weights it fetches from package registries (not in the clone)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "genai-studio"
 
 
 def _split_models(value: str) -> tuple[str, ...]:
@@ -52,6 +58,7 @@ class Settings:
     mcp: bool = True  # serve every API event as an MCP tool at /gradio_api/mcp/
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     output_dir: Path = Path("outputs")
+    cache_dir: Path = field(default_factory=_default_cache_dir)
     text_models: tuple[str, ...] = ("smollm2",)
     speech_models: tuple[str, ...] = ("hibari", "espeak")
     music_models: tuple[str, ...] = ("composer",)
@@ -59,6 +66,7 @@ class Settings:
     colorize_models: tuple[str, ...] = ("classic-colorize",)
     style_models: tuple[str, ...] = ("classic-style",)
     text_to_image_models: tuple[str, ...] = ()  # no embedded model: the tab shows with a hub spec
+    upscale_models: tuple[str, ...] = ("esrgan",)
     hub_models: bool = False  # also offer RECOMMENDED_HUB_MODELS
     remote_api_key: str = ""  # bearer key for `openai:` text specs
     memory_budget_mb: int = 12_000  # models resident at once, estimated
@@ -104,6 +112,7 @@ _HELP = {
     "mcp": "serve the API events as MCP tools (--no-mcp to turn off)",
     "device": "auto, cpu, cuda, cuda:N or mps",
     "output_dir": "folder for results and history",
+    "cache_dir": "folder for weights the set-up fetches (the upscaler's), outside the clone",
     "text_models": "comma-separated text model specs, first is the default",
     "speech_models": "comma-separated speech model specs",
     "music_models": "comma-separated music model specs",
@@ -111,6 +120,7 @@ _HELP = {
     "colorize_models": "comma-separated colorization model specs",
     "style_models": "comma-separated style-transfer model specs",
     "text_to_image_models": "comma-separated text-to-image model specs (none by default: GPU advised)",
+    "upscale_models": "comma-separated super-resolution model specs",
     "hub_models": "also offer the recommended hub models (GPU and internet; downloads on first use)",
     "remote_api_key": "API key sent to OpenAI-compatible servers (openai: specs)",
     "memory_budget_mb": "estimated memory that resident models may use",

@@ -40,3 +40,4 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
   "$VENV/bin/python" -m pip install -q -r "$requirements"
   echo "$digest" > "$stamp"
 fi
+"$VENV/bin/python" -m genai_studio.backends.image.upscale_weights || echo "setup: upscaler weights not fetched (needs npm); the Upscale tab will say so"

@@ -7,9 +7,12 @@ the API and the CLI all see the same configuration.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+
+from genai_studio.accounts import Accounts, AccountsError
 
 ENV_PREFIX = "STUDIO_"
 
@@ -39,6 +42,14 @@ def _default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "genai-studio"
 
 
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def _split_models(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -54,7 +65,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     share: bool = False
-    auth: str = ""  # "user:password"; required when share is on
+    auth: str = ""  # "user:password[,user:password...]"; accounts are required when share is on
+    auth_file: str = ""  # a file with one user:password (or user:hashed password) per line
     mcp: bool = True  # serve every API event as an MCP tool at /gradio_api/mcp/
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     output_dir: Path = Path("outputs")
@@ -75,28 +87,42 @@ class Settings:
     max_prompt_chars: int = 20_000
     max_new_tokens: int = 2048
     llama_threads: int = 0  # 0: one per physical core
-    history_limit: int = 200  # entries listed in the History tab
+    history_page_size: int = 24  # results on one page of the History tab
+    retention_days: float = -1.0  # results older than this are pruned; 0 keeps them; -1: auto
+    retention_mb: float = -1.0  # per owner, oldest pruned first beyond this; 0: no limit; -1: auto
 
     @property
     def history_dir(self) -> Path:
         return self.output_dir / "history"
 
-    def auth_pair(self) -> tuple[str, str] | None:
-        if not self.auth:
-            return None
-        user, sep, password = self.auth.partition(":")
-        if not sep or not user or not password:
-            raise SettingsError("auth must look like user:password")
-        return user, password
+    @property
+    def loopback(self) -> bool:
+        """Listening only on this machine (and no share link): one person, at the machine."""
+        return not self.share and is_loopback(self.host)
+
+    @property
+    def has_accounts(self) -> bool:
+        return bool(self.auth or self.auth_file)
+
+    def retention_limits(self) -> tuple[float, float]:
+        """(days, megabytes) per owner: keep everything on loopback; 7 days and 500 MB when
+        shared (a Space, a LAN, a share link), unless the operator set them."""
+        shared_default = (0.0, 0.0) if self.loopback else (7.0, 500.0)
+        days = shared_default[0] if self.retention_days < 0 else self.retention_days
+        megabytes = shared_default[1] if self.retention_mb < 0 else self.retention_mb
+        return days, megabytes
 
     def check(self) -> Settings:
         """Refuse configurations that would be unsafe or cannot work."""
-        if self.share and not self.auth:
+        if self.share and not self.has_accounts:
             raise SettingsError(
-                "Refusing to open a public share link without a password: "
-                "set --auth user:password (or STUDIO_AUTH)."
+                "Refusing to open a public share link without accounts: "
+                "set --auth user:password (or --auth-file FILE)."
             )
-        self.auth_pair()
+        try:
+            Accounts.from_settings(self.auth, self.auth_file)
+        except AccountsError as exc:
+            raise SettingsError(str(exc)) from exc
         if not 1 <= self.port <= 65535:
             raise SettingsError(f"port must be 1-65535, got {self.port}")
         if not self.text_models:
@@ -108,7 +134,8 @@ _HELP = {
     "host": "address to listen on (0.0.0.0 for every interface)",
     "port": "port to listen on",
     "share": "open a public Gradio share link (needs --auth)",
-    "auth": "user:password required to use the studio",
+    "auth": "accounts: user:password pairs, comma-separated (each user sees only their results)",
+    "auth_file": "one user:password per line (hash a password: python -m genai_studio.accounts USER)",
     "mcp": "serve the API events as MCP tools (--no-mcp to turn off)",
     "device": "auto, cpu, cuda, cuda:N or mps",
     "output_dir": "folder for results and history",
@@ -129,7 +156,10 @@ _HELP = {
     "max_prompt_chars": "longest text prompt accepted",
     "max_new_tokens": "most tokens one text request may ask for",
     "llama_threads": "llama.cpp threads (0: one per physical core)",
-    "history_limit": "entries listed in the History tab",
+    "history_page_size": "results on one page of the History tab",
+    "retention_days": "prune results older than this many days (0 keeps them; default 0 on loopback, else 7)",
+    "retention_mb": "prune each owner's oldest results beyond this many MB (0: no limit; "
+    "default 0 on loopback, else 500)",
 }
 
 
@@ -139,6 +169,8 @@ def _convert(raw: str, default: object) -> object:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     if isinstance(default, Path):
         return Path(raw)
     if isinstance(default, tuple):

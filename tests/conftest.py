@@ -46,19 +46,21 @@ class Studio:
     settings: Settings
     demo: object
 
-    def new_client(self) -> Client:
+    def new_client(self, login: tuple[str, str] | None = None, **options) -> Client:
         """A second, independent session (its own queue position and state)."""
-        return Client(self.url, verbose=False)
+        return Client(self.url, verbose=False, auth=login, **options)
 
 
 @contextmanager
-def running_studio(settings: Settings) -> Iterator[Studio]:
-    """The studio built from `settings`, launched for real on loopback, closed afterwards."""
+def running_studio(settings: Settings, login: tuple[str, str] | None = None) -> Iterator[Studio]:
+    """The studio built from `settings`, launched for real, reached on loopback, closed
+    afterwards; `login` is the account its first client logs in with."""
     demo = build_app(settings)
     launch(demo, settings, prevent_thread_lock=True, quiet=True)
-    url = f"http://{settings.host}:{settings.port}/"
+    host = "127.0.0.1" if settings.host == "0.0.0.0" else settings.host
+    url = f"http://{host}:{settings.port}/"
     try:
-        yield Studio(url=url, client=Client(url, verbose=False), settings=settings, demo=demo)
+        yield Studio(url=url, client=Client(url, verbose=False, auth=login), settings=settings, demo=demo)
     finally:
         demo.close()
 

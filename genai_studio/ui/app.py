@@ -1,17 +1,22 @@
-"""Assemble the studio: one tab per built task, History last, a bounded shared queue."""
+"""Assemble the studio: one tab per built task, History last, a bounded shared queue, and
+the edge where each event learns its owner."""
 
 from __future__ import annotations
 
 import importlib
 import logging
+import threading
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from genai_studio.backends.manager import ModelManager
 from genai_studio.config import Settings
-from genai_studio.history import History
+from genai_studio.history import History, Retention
 from genai_studio.ui import history_tab
 from genai_studio.ui.common import StudioContext, TabHandle, i18n
+from genai_studio.ui.delivery import Delivery, ResultFileGuard
+from genai_studio.ui.identity import Identity
 
 log = logging.getLogger(__name__)
 
@@ -24,38 +29,75 @@ TABS: list[str] = [
 ]
 
 THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="amber")
+PRUNE_EVERY_S = 3600  # retention also runs after every save, for the owner who saved
+CACHE_CLEANUP = (3600, 24 * 3600)  # Gradio's copies of uploads and outputs live a day at most
+
+
+def build_context(settings: Settings, manager: ModelManager | None = None) -> StudioContext:
+    """What every front door shares: models, the owners' history, identity and delivery."""
+    delivery = Delivery()
+    history = History(settings.history_dir, Retention(*settings.retention_limits()))
+    history.on_removal(delivery.forget)
+    return StudioContext(
+        settings=settings,
+        manager=manager or ModelManager(settings),
+        history=history,
+        identity=Identity(settings),
+        delivery=delivery,
+    )
+
+
+def _prune_periodically(history: History) -> None:
+    def loop() -> None:
+        while True:
+            try:
+                history.prune_all()
+            except OSError:
+                log.warning("retention pass failed", exc_info=True)
+            threading.Event().wait(PRUNE_EVERY_S)
+
+    threading.Thread(target=loop, name="retention", daemon=True).start()
 
 
 def build_app(settings: Settings, manager: ModelManager | None = None) -> gr.Blocks:
     """The whole studio as a gr.Blocks; launch it with `launch(demo, settings)`."""
-    ctx = StudioContext(
-        settings=settings,
-        manager=manager or ModelManager(settings),
-        history=History(settings.history_dir),
-    )
+    ctx = build_context(settings, manager)
     modules = [importlib.import_module(name) for name in TABS]
 
-    with gr.Blocks(title="GenAI Studio") as demo:
+    with gr.Blocks(title="GenAI Studio", delete_cache=CACHE_CLEANUP) as demo:
         gr.Markdown("# GenAI Studio")
         with gr.Tabs() as tabs:
             # each tab gives its handles: none when it has no model, several with sub-tabs
             handles: list[TabHandle] = [handle for module in modules for handle in module.build(ctx)]
             history_tab.build(ctx, tabs, handles)
+        browser = ctx.identity.browser_state()
+        if browser is not None:
+            register = ctx.identity.register_browser
+            demo.load(register, inputs=browser, outputs=browser, api_visibility="private")
+            demo.unload(ctx.identity.forget_session)
     demo.queue(max_size=settings.queue_size, default_concurrency_limit=1)
+    if settings.retention_limits() != (0.0, 0.0):
+        _prune_periodically(ctx.history)
+    demo.studio = ctx  # the other front doors (/v1) serve through the same context
     return demo
 
 
 def launch(demo: gr.Blocks, settings: Settings, **overrides: object):
-    """Launch with the studio's safety settings: auth, upload limit, no traceback to users."""
+    """Launch with the studio's safety settings: accounts, upload limit, no traceback to users,
+    no monitoring for visitors, and no folder of results served by path."""
+    ctx: StudioContext = demo.studio
+    accounts = ctx.identity.accounts
+    middleware = [] if accounts is None else [Middleware(ResultFileGuard, delivery=ctx.delivery)]
     options: dict[str, object] = dict(
         server_name=settings.host,
         server_port=settings.port,
         share=settings.share,
-        auth=settings.auth_pair(),
+        auth=None if accounts is None else accounts.check,
         mcp_server=settings.mcp,
         max_file_size=f"{settings.max_upload_mb}mb",
         show_error=False,  # gr.Error messages still show; raw exceptions never reach users
-        allowed_paths=[str(settings.output_dir.resolve())],  # history files; nothing else
+        enable_monitoring=False,  # /monitoring would tell anyone what everyone runs
+        app_kwargs={"middleware": middleware},
         i18n=i18n(),
         theme=THEME,
     )

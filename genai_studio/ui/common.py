@@ -16,7 +16,10 @@ import gradio as gr
 from genai_studio.backends.manager import ModelManager
 from genai_studio.config import Settings
 from genai_studio.errors import StudioError
-from genai_studio.history import History
+from genai_studio.history import Entry, History
+from genai_studio.owners import Owner
+from genai_studio.ui.delivery import Delivery
+from genai_studio.ui.identity import Identity
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +50,23 @@ def i18n() -> gr.I18n:
 
 @dataclass
 class StudioContext:
-    """What a tab is built with. Tabs never import torch or construct backends directly."""
+    """What a tab is built with. Tabs never import torch or construct backends directly.
+
+    Every handler that saves or shows results asks `owner(request)` who is calling, saves
+    under that owner and hands files back only through `deliver`."""
 
     settings: Settings
     manager: ModelManager
     history: History
+    identity: Identity
+    delivery: Delivery
+
+    def owner(self, request: gr.Request | None) -> Owner:
+        return self.identity.owner(request)
+
+    def deliver(self, owner: Owner, entry: Entry, name: str) -> str:
+        """A path Gradio can serve for `entry`'s file `name`, for its owner only."""
+        return self.delivery.path(owner, entry, name)
 
 
 @dataclass

@@ -66,6 +66,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
 
     @user_errors
     def colorize_photo(
+        request: gr.Request,
         editor: dict[str, Any] | None,
         method: str,
         reference: str | None,
@@ -93,9 +94,10 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
         Returns:
             (before, after) images, the result as a PNG file with the settings embedded, and a status line.
         """
+        owner = ctx.owner(request)
         choice(model, field="Model", options=specs)
         background, layers = editor_parts(editor)
-        request = build_colorize_request(
+        job = build_colorize_request(
             ctx.settings,
             image=background,
             method=method,
@@ -109,15 +111,15 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
         )
 
         def hint_files() -> dict[str, bytes]:
-            if request.hint_mask is None or not request.hint_mask.any():
+            if job.hint_mask is None or not job.hint_mask.any():
                 return {}
-            alpha = (request.hint_mask * 255).astype(np.uint8)[:, :, None]
-            return {"hints.png": images.png_bytes(np.dstack([request.hint_rgb, alpha]))}
+            alpha = (job.hint_mask * 255).astype(np.uint8)[:, :, None]
+            return {"hints.png": images.png_bytes(np.dstack([job.hint_rgb, alpha]))}
 
         def summary(params: dict[str, Any]) -> str:
             return f"{params['method']}: {prompt[:80]}" if params["method"] == "prompt" else params["method"]
 
-        yield from stream_before_after(ctx, TASK, model, request, request.image, summary, hint_files)
+        yield from stream_before_after(ctx, owner, TASK, model, job, job.image, summary, hint_files)
 
     with gr.Tab(tr("colorize.tab"), id=TASK):
         gr.Markdown(tr("colorize.intro"))

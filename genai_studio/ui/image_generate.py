@@ -53,6 +53,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
 
     @user_errors
     def generate_image(
+        request: gr.Request,
         prompt: str,
         negative_prompt: str,
         width: float,
@@ -77,8 +78,9 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
             the image (previews while it is made), the result as a PNG file with the settings
             embedded, and a status line.
         """
+        owner = ctx.owner(request)
         choice(model, field="Model", options=specs)
-        request = build_text_to_image_request(
+        job = build_text_to_image_request(
             prompt=prompt,
             negative_prompt=negative_prompt,
             width=width,
@@ -87,19 +89,15 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
             guidance=guidance,
             seed=seed,
         )
-        for item in ctx.manager.run(model, request):
+        for item in ctx.manager.run(model, job):
             if isinstance(item, Progress):
                 preview = item.partial if isinstance(item.partial, np.ndarray) else gr.skip()
                 yield preview, gr.skip(), item.message
             elif isinstance(item, Result):
                 params = {**item.params, "model": model}
-                _, path = save_result(ctx, TASK, model, params, item.output, summary=request.prompt[:80])
-                size = f"{request.width}×{request.height}"
-                yield (
-                    str(path),
-                    str(path),
-                    f"Generated {size} in {request.steps} steps, seed {params['seed']}.",
-                )
+                _, path = save_result(ctx, owner, TASK, model, params, item.output, summary=job.prompt[:80])
+                size = f"{job.width}×{job.height}"
+                yield path, path, f"Generated {size} in {job.steps} steps, seed {params['seed']}."
 
     with gr.Tab(tr("generate.tab"), id=TASK):
         gr.Markdown(tr("generate.intro"))

@@ -72,6 +72,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
 
     @user_errors
     def inpaint_image(
+        request: gr.Request,
         editor: dict[str, Any] | None,
         mask: str | None,
         model: str,
@@ -101,9 +102,10 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
         Returns:
             (before, after) images, the result as a PNG file with the settings embedded, and a status line.
         """
+        owner = ctx.owner(request)
         choice(model, field="Model", options=specs)
         background, layers = editor_parts(editor)
-        request = build_inpaint_request(
+        job = build_inpaint_request(
             ctx.settings,
             image=background,
             mask_layers=layers,
@@ -122,9 +124,9 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             return f"{params['method'] if _is_classic(model) else model}: {prompt[:80]}".strip(": ")
 
         def mask_file() -> dict[str, bytes]:
-            return {"mask.png": images.png_bytes((request.mask * 255).astype(np.uint8))}
+            return {"mask.png": images.png_bytes((job.mask * 255).astype(np.uint8))}
 
-        yield from stream_before_after(ctx, TASK, model, request, request.image, summary, mask_file)
+        yield from stream_before_after(ctx, owner, TASK, model, job, job.image, summary, mask_file)
 
     with gr.Tab(tr("inpaint.tab"), id=TASK):
         gr.Markdown(tr("inpaint.intro"))

@@ -67,6 +67,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
 
     @user_errors
     def stylize_photo(
+        request: gr.Request,
         content: str | None,
         style: str | None,
         look: str,
@@ -101,8 +102,9 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
         Returns:
             (before, after) images, the result as a PNG file with the settings embedded, and a status line.
         """
+        owner = ctx.owner(request)
         choice(model, field="Model", options=specs)
-        request = build_style_request(
+        job = build_style_request(
             ctx.settings,
             content=content,
             look=look,
@@ -119,9 +121,9 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
         )
 
         def style_file() -> dict[str, bytes]:
-            return {} if request.style is None else {"style.png": images.png_bytes(request.style)}
+            return {} if job.style is None else {"style.png": images.png_bytes(job.style)}
 
-        yield from stream_before_after(ctx, TASK, model, request, request.content, lambda _: look, style_file)
+        yield from stream_before_after(ctx, owner, TASK, model, job, job.content, lambda _: look, style_file)
 
     with gr.Tab(tr("style.tab"), id=TASK):
         gr.Markdown(tr("style.intro"))

@@ -27,6 +27,7 @@ from genai_studio import images
 from genai_studio.backends.base import Progress, Result
 from genai_studio.errors import InvalidInput
 from genai_studio.history import Entry
+from genai_studio.owners import Owner
 from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, model_choices, strings, tr
 
 TAB_ID = "image"
@@ -122,6 +123,7 @@ def paint_editor(label: str, brush: gr.Brush, eraser_size: int) -> CheckedImageE
 
 def save_result(
     ctx: StudioContext,
+    owner: Owner,
     task: str,
     model: str,
     params: dict[str, Any],
@@ -129,11 +131,13 @@ def save_result(
     summary: str,
     extra_files: dict[str, bytes] | None = None,
 ) -> tuple[Entry, Path]:
-    """Store `result` in History as a PNG carrying `params`; returns the entry and the PNG's
-    path (serve that path for download: Gradio would re-encode an image output as WebP)."""
+    """Store `result` in `owner`'s History as a PNG carrying `params`; returns the entry and
+    the PNG's delivered path (serve that for download: Gradio would re-encode an image
+    output as WebP)."""
     png = images.png_bytes(result, {"task": task, "model": model, **params})
-    entry = ctx.history.save(task, model, params, summary, files={RESULT_FILE: png, **(extra_files or {})})
-    return entry, entry.file(RESULT_FILE)
+    files = {RESULT_FILE: png, **(extra_files or {})}
+    entry = ctx.history.save(owner, task, model, params, summary, files=files)
+    return entry, ctx.deliver(owner, entry, RESULT_FILE)
 
 
 def editor_parts(editor: Any) -> tuple[Any, list[Any]]:
@@ -152,6 +156,7 @@ def preview_pair(before: np.ndarray, partial: np.ndarray) -> tuple[np.ndarray, n
 
 def stream_before_after(
     ctx: StudioContext,
+    owner: Owner,
     task: str,
     model: str,
     request: Any,
@@ -160,7 +165,7 @@ def stream_before_after(
     extra_files: Callable[[], dict[str, bytes]],
 ) -> Iterator[tuple[Any, Any, str]]:
     """Run `request` on `model`, streaming (slider, download, status) updates: step previews
-    beside `before`, then the result saved in History with `before` and `extra_files()`.
+    beside `before`, then the result saved in `owner`'s History with `before` and `extra_files()`.
     `summary` makes the History line from the result's params."""
     for item in ctx.manager.run(model, request):
         if isinstance(item, Progress):
@@ -169,8 +174,8 @@ def stream_before_after(
         elif isinstance(item, Result):
             params = {**item.params, "model": model}
             extra = {"input.png": images.png_bytes(before), **extra_files()}
-            _, path = save_result(ctx, task, model, params, item.output, summary(params), extra_files=extra)
-            yield (before, item.output), str(path), item.info or "Done."
+            _, path = save_result(ctx, owner, task, model, params, item.output, summary(params), extra)
+            yield (before, item.output), path, item.info or "Done."
 
 
 def model_dropdown(ctx: StudioContext, specs: Sequence[str]) -> gr.Dropdown:

@@ -103,7 +103,15 @@ def build(ctx: StudioContext) -> list[TabHandle]:
 
     @user_errors
     def generate_music(
-        prompt: str, model: str, genre: str, mood: str, tempo: float, key: str, seconds: float, seed: float
+        request: gr.Request,
+        prompt: str,
+        model: str,
+        genre: str,
+        mood: str,
+        tempo: float,
+        key: str,
+        seconds: float,
+        seed: float,
     ) -> Iterator[tuple[Any, ...]]:
         """Make music from a prompt; audio streams in chunks, then the WAV and MIDI files.
 
@@ -119,9 +127,10 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         Returns:
             Audio chunks as they are made, what was understood, the WAV and MIDI files, a status line.
         """
+        owner = ctx.owner(request)
         choice(model, field="Model", options=specs)
         ctx.manager.available_backend(model)  # say why a model cannot run before any work
-        request = build_request(
+        job = build_request(
             ctx.settings,
             prompt=prompt,
             genre=genre,
@@ -131,8 +140,8 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             seconds=seconds,
             seed=seed,
         )
-        yield gr.skip(), request.plan.summary(), None, None, "Starting…"
-        for item in ctx.manager.run(model, request):
+        yield gr.skip(), job.plan.summary(), None, None, "Starting…"
+        for item in ctx.manager.run(model, job):
             if isinstance(item, Progress) and item.partial is not None:
                 rate, chunk = item.partial
                 yield wav_bytes(rate, chunk), gr.skip(), gr.skip(), gr.skip(), item.message
@@ -142,17 +151,18 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                 if output.midi:
                     files[MIDI_NAME] = output.midi
                 entry = ctx.history.save(
+                    owner,
                     TASK,
                     model,
-                    params={**item.params, **request.choices(), "model": model},
-                    summary=(request.prompt or request.plan.description())[:120],
+                    params={**item.params, **job.choices(), "model": model},
+                    summary=(job.prompt or job.plan.description())[:120],
                     files=files,
                 )
-                status = f"{output.seconds:.1f} s · seed {request.seed}"
+                status = f"{output.seconds:.1f} s · seed {job.seed}"
                 status += " · stopped" if item.params.get("stopped") else ""
                 status += f" · {item.info}" if item.info else ""
-                midi_path = str(entry.file(MIDI_NAME)) if output.midi else None
-                yield gr.skip(), gr.skip(), str(entry.file(WAV_NAME)), midi_path, status
+                midi_path = ctx.deliver(owner, entry, MIDI_NAME) if output.midi else None
+                yield gr.skip(), gr.skip(), ctx.deliver(owner, entry, WAV_NAME), midi_path, status
 
     if not specs:  # no music model configured: the tab is absent
         return []

@@ -80,7 +80,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
 
     @user_errors
     def generate_speech(
-        text: str, model: str, voice: str, language: str, speed: float
+        request: gr.Request, text: str, model: str, voice: str, language: str, speed: float
     ) -> Iterator[tuple[Any, Any, str]]:
         """Speak text aloud, streaming one audio chunk per sentence, then the full WAV file.
 
@@ -93,9 +93,10 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         Returns:
             Audio chunks as they are made, then the tagged WAV of the whole text and a status line.
         """
+        owner = ctx.owner(request)
         choice(model, field="Model", options=specs)
         backend = ctx.manager.available_backend(model)
-        request = build_request(
+        job = build_request(
             text=text,
             voice=voice,
             language=language,
@@ -103,22 +104,23 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             voices=backend.voices(),
             languages=backend.languages(),
         )
-        for item in ctx.manager.run(model, request):
+        for item in ctx.manager.run(model, job):
             if isinstance(item, Progress) and item.partial is not None:
                 rate, chunk = item.partial
                 yield wav_bytes(rate, chunk), gr.skip(), item.message
             elif isinstance(item, Result):
                 rate, audio = item.output
-                tags = SpeechTags(text=request.text, voice=request.voice, model=item.params["model"])
+                tags = SpeechTags(text=job.text, voice=job.voice, model=item.params["model"])
                 entry = ctx.history.save(
+                    owner,
                     TASK,
                     model,
                     params={**item.params, "model": model},
-                    summary=request.text[:120],
+                    summary=job.text[:120],
                     files={WAV_NAME: wav_bytes(rate, audio, tags)},
                 )
-                done = f"{item.params['seconds']:.1f} s of audio, {len(request.sentences)} sentences"
-                yield gr.skip(), str(entry.file(WAV_NAME)), done
+                done = f"{item.params['seconds']:.1f} s of audio, {len(job.sentences)} sentences"
+                yield gr.skip(), ctx.deliver(owner, entry, WAV_NAME), done
 
     @user_errors
     def speech_options(model: str, voice: str, language: str) -> tuple[gr.Dropdown, gr.Dropdown]:

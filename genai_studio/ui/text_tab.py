@@ -85,6 +85,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
 
     @user_errors
     def generate_text(
+        request: gr.Request,
         prompt: str,
         mode: str,
         system_prompt: str,
@@ -112,9 +113,10 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         Returns:
             The conversation with the new reply, streamed as it grows.
         """
+        owner = ctx.owner(request)
         choice(model, field="Model", options=specs)
         conversation = list(conversation or [])
-        request = build_request(
+        job = build_request(
             ctx.settings,
             prompt=prompt,
             mode=mode,
@@ -132,7 +134,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         reply = ""
         finished = False
         try:
-            for batch in ctx.manager.run_batched(model, request, every=UPDATE_EVERY_S):
+            for batch in ctx.manager.run_batched(model, job, every=UPDATE_EVERY_S):
                 for item in batch:
                     if isinstance(item, Progress) and item.partial:
                         reply += item.partial
@@ -142,9 +144,17 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                 yield conversation
         finally:  # saved on Stop too: nothing the user saw is lost
             if finished or reply:
-                params = {**request.params(), "stopped": not finished, **reported, **chosen}
-                files = {"output.txt": reply.encode()}
-                ctx.history.save(TASK, model, params=params, summary=reply[:120], files=files)
+                params = {**job.params(), "stopped": not finished, **reported, **chosen}
+                files = {"output.txt": reply.encode("utf-8", "surrogatepass")}
+                ctx.history.save(owner, TASK, model, params=params, summary=reply[:120], files=files)
+
+    def clear_conversation() -> Conversation:
+        """Start a new conversation: earlier turns are no longer sent to the model.
+
+        Returns:
+            An empty conversation.
+        """
+        return []
 
     def system_prompt_for(mode: str) -> str:
         return MODES[mode].system_prompt if mode in MODES else ""
@@ -196,7 +206,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         on_click = generate.click(api_name="generate_text", **run_options)
         on_submit = prompt.submit(api_visibility="private", **run_options)
         stop.click(None, cancels=[on_click, on_submit], api_visibility="private")
-        clear.click(lambda: [], outputs=conversation, api_name="clear_conversation", queue=False)
+        clear.click(clear_conversation, outputs=conversation, api_name="clear_conversation", queue=False)
         mode.input(system_prompt_for, mode, system_prompt, api_visibility="private", queue=False)
 
     return [

@@ -8,6 +8,9 @@ import time
 
 import pytest
 
+from genai_studio.config import Settings
+from tests.conftest import free_port, running_studio
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -79,14 +82,10 @@ def test_history_puts_a_past_result_back_into_its_tab(browser, studio):
     )
     page = open_studio(browser, studio, "en-US")
     page.get_by_role("tab", name="History").click()
-    newest = (
-        page.locator("#history-table")
-        .get_by_text(re.compile(r"^\d{8}-\d{6}-\d{6}-text-"))
-        .filter(visible=True)
-        .first
-    )
+    newest = page.locator("#history-gallery img").first
     newest.wait_for(timeout=10_000)
     newest.click()
+    page.get_by_text("A limerick about a violet octopus", exact=False).first.wait_for(timeout=10_000)
     page.get_by_role("button", name="Use these settings again").click()
     text_box = page.get_by_label("Your text")
     text_box.wait_for(state="visible", timeout=10_000)
@@ -96,3 +95,42 @@ def test_history_puts_a_past_result_back_into_its_tab(browser, studio):
     assert text_box.input_value() == prompt
     assert page.get_by_label("System prompt").input_value() == "Answer in French."
     assert page.get_by_label("Brainstorm").is_checked()
+
+
+def speak_in_the_page(page, words: str) -> None:
+    page.get_by_role("tab", name="Speech").click()
+    page.get_by_label("Text", exact=True).fill(words)
+    page.get_by_role("button", name="Generate", exact=True).last.click()
+    page.get_by_text("s of audio").first.wait_for(timeout=60_000)
+
+
+def history_count(page) -> int:
+    page.get_by_role("tab", name="History").click()
+    label = page.locator("#history-page")
+    label.get_by_text(re.compile(r"results|No results")).first.wait_for(timeout=10_000)
+    found = re.search(r"([\d,]+) results", label.inner_text())
+    return int(found.group(1).replace(",", "")) if found else 0
+
+
+def test_browsers_on_a_shared_studio_each_keep_their_own_history(browser, tmp_path):
+    settings = Settings(port=free_port(), output_dir=tmp_path, host="0.0.0.0")
+    first, second = (browser.new_context(locale="en-US") for _ in range(2))
+    with running_studio(settings) as shared:
+        ann = first.new_page()
+        ann.goto(shared.url, wait_until="networkidle")
+        speak_in_the_page(ann, "Only the first browser may hear this.")
+        assert history_count(ann) == 1
+        bob = second.new_page()
+        bob.goto(shared.url, wait_until="networkidle")
+        assert history_count(bob) == 0
+        ann.reload(wait_until="networkidle")
+        assert history_count(ann) == 1
+    with running_studio(settings) as restarted:  # same folder, same port: a server restart
+        ann.goto(restarted.url, wait_until="networkidle")
+        assert history_count(ann) == 1
+        bob.goto(restarted.url, wait_until="networkidle")
+        assert history_count(bob) == 0
+        speak_in_the_page(bob, "And this one is the second browser's.")
+        assert history_count(bob) == 1
+        ann.reload(wait_until="networkidle")
+        assert history_count(ann) == 1

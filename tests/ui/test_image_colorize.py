@@ -13,6 +13,7 @@ from skimage import data
 
 from genai_studio import images
 from genai_studio.history import History
+from genai_studio.owners import Owner
 
 ENDPOINT = "/colorize_photo"
 REFERENCES = Path(__file__).resolve().parents[2] / "assets" / "images" / "reference"
@@ -56,7 +57,8 @@ def test_hints_give_a_colour_png_with_settings_and_a_history_entry(studio, photo
     assert np.abs(result.astype(int) - truth).mean() < np.abs(grey.astype(int) - truth).mean()
     params = images.read_png_params(png_path)
     assert params["task"] == "colorize" and params["method"] == "hints" and params["hint_colours"] > 5
-    entry = next(e for e in History(studio.settings.history_dir).entries() if e.task == "colorize")
+    saved = History(studio.settings.history_dir).entries(Owner.local())
+    entry = next(e for e in saved if e.task == "colorize")
     assert {"result.png", "input.png", "hints.png"} <= set(entry.files)
 
 

@@ -17,6 +17,7 @@ from PIL import Image
 from genai_studio import images
 from genai_studio.config import Settings
 from genai_studio.history import History
+from genai_studio.owners import Owner
 from tests.conftest import Studio, free_port, running_studio
 from tests.e2e.test_browser import browser, open_studio  # noqa: F401 - the shared browser fixture
 
@@ -79,7 +80,7 @@ def test_previews_stream_then_a_png_of_the_asked_size_with_settings_in_history(s
     assert params["task"] == "text_to_image" and params["model"] == spec
     assert (params["prompt"], params["negative_prompt"]) == ("a lighthouse at dusk", "blurry")
     assert (params["width"], params["height"], params["steps"], params["seed"]) == (320, 256, 4, 7)
-    entry = History(settings.history_dir).entries()[0]
+    entry = History(settings.history_dir).entries(Owner.local())[0]
     assert entry.task == "text_to_image" and entry.summary == "a lighthouse at dusk"
     assert entry.params["seed"] == 7 and "result.png" in entry.files
 
@@ -121,7 +122,7 @@ def test_bad_requests_get_clear_messages(sd, changes, message):
 def test_stop_ends_the_run_without_a_result_and_frees_the_worker(sd):
     client, spec, settings = sd
     history = History(settings.history_dir)
-    saved_before = len(history.entries())
+    saved_before = len(history.entries(Owner.local()))
     job = client.submit(*ask(spec, prompt="stop me", width=512, height=512, steps=150), api_name=API)
     deadline = time.monotonic() + 30
     while sum(bool(out[0]) for out in job.outputs()) < 2 and time.monotonic() < deadline:
@@ -135,7 +136,7 @@ def test_stop_ends_the_run_without_a_result_and_frees_the_worker(sd):
     started = time.monotonic()
     client.predict(*ask(spec, prompt="after stop", width=256, steps=1), api_name=API)
     assert time.monotonic() - started < 20, "Stop should free the worker at once"
-    summaries = [entry.summary for entry in history.entries()]
+    summaries = [entry.summary for entry in history.entries(Owner.local())]
     assert len(summaries) == saved_before + 1 and "stop me" not in summaries
 
 

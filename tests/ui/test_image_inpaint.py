@@ -13,6 +13,7 @@ from skimage import data
 from genai_studio import images
 from genai_studio.config import Settings
 from genai_studio.history import History
+from genai_studio.owners import Owner
 from tests.conftest import free_port, running_studio
 from tests.e2e.test_browser import browser, open_studio  # noqa: F401 - the shared browser fixture
 from tests.unit.test_images import png_header_only
@@ -51,7 +52,7 @@ def files(tmp_path_factory):
 
 
 def studio_history(studio):
-    return History(studio.settings.history_dir).entries()
+    return History(studio.settings.history_dir).entries(Owner.local())
 
 
 def editor(path, layers=()):
@@ -85,8 +86,8 @@ def test_fill_with_an_uploaded_mask_returns_a_png_with_settings(studio, files):
     params = images.read_png_params(png)
     assert params["method"] == "patchmatch" and params["seed"] == 7 and params["model"] == "classic-inpaint"
     assert "patchmatch" in status and before and after
-    history = studio.client.predict(api_name="/list_history")
-    assert any(row[2] == "inpaint" for row in history["data"])
+    history = studio.client.predict("inpaint", 1, api_name="/list_history")
+    assert history["entries"] and all(entry["task"] == "inpaint" for entry in history["entries"])
 
 
 def test_brush_layers_make_the_mask(studio, files):

@@ -13,6 +13,7 @@ from skimage import data
 
 from genai_studio import images
 from genai_studio.history import History
+from genai_studio.owners import Owner
 
 ENDPOINT = "/stylize_photo"
 STYLES = Path(__file__).resolve().parents[2] / "assets" / "images" / "reference" / "styles"
@@ -51,7 +52,7 @@ def test_style_image_streams_previews_then_a_png_with_settings(studio, content):
     assert result.shape == data.chelsea().shape
     params = images.read_png_params(png_path)
     assert params["task"] == "style" and params["seed"] == 7 and params["work_side"] == 256
-    entry = next(e for e in History(studio.settings.history_dir).entries() if e.task == "style")
+    entry = next(e for e in History(studio.settings.history_dir).entries(Owner.local()) if e.task == "style")
     assert {"result.png", "input.png", "style.png"} <= set(entry.files)
 
 

@@ -8,6 +8,7 @@ import soundfile as sf
 from gradio_client.exceptions import AppError
 
 from genai_studio.history import History
+from genai_studio.owners import Owner
 
 ENDPOINT = "/generate_music"
 
@@ -27,7 +28,7 @@ def test_music_streams_then_gives_wav_and_midi_and_saves_history(studio):
     midi = pretty_midi.PrettyMIDI(midi_path)
     assert {i.name for i in midi.instruments} >= {"melody", "chords", "bass"}
 
-    entry = next(e for e in History(studio.settings.history_dir).entries() if e.task == "music")
+    entry = next(e for e in History(studio.settings.history_dir).entries(Owner.local()) if e.task == "music")
     assert entry.params["prompt"] == prompt and entry.params["seed"] == 7 and entry.params["key"] == "F major"
     assert set(entry.files) == {"music.wav", "music.mid"}
 

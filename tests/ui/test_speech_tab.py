@@ -10,6 +10,7 @@ from gradio_client.exceptions import AppError
 
 from genai_studio.backends.speech.wav import read_tags
 from genai_studio.history import History
+from genai_studio.owners import Owner
 
 ENDPOINT = "/generate_speech"
 
@@ -28,7 +29,7 @@ def test_speech_streams_one_chunk_per_sentence_then_a_tagged_wav(studio):
     tags = read_tags(Path(wav_path).read_bytes())
     assert tags["comment"] == text and tags["artist"] == "heart" and "hibari" in tags["software"]
 
-    entry = next(e for e in History(studio.settings.history_dir).entries() if e.task == "speech")
+    entry = next(e for e in History(studio.settings.history_dir).entries(Owner.local()) if e.task == "speech")
     assert entry.params["text"] == text and entry.params["model"] == "hibari"
     assert read_tags(entry.file("speech.wav").read_bytes())["comment"] == text
 

@@ -8,6 +8,7 @@ import pytest
 from gradio_client.exceptions import AppError
 
 from genai_studio.history import History
+from genai_studio.owners import Owner
 
 ENDPOINT = "/generate_text"
 OUT_OF_BOUNDS = "less than minimum|greater than maximum|must be between"
@@ -44,8 +45,8 @@ def reply_text(conversation) -> str:
     return content if isinstance(content, str) else "".join(part["text"] for part in content)
 
 
-def newest_history(client) -> list:
-    return client.predict(api_name="/list_history")["data"][0]
+def newest_history(client) -> dict:
+    return client.predict("all", 1, api_name="/list_history")["entries"][0]
 
 
 def test_reply_streams_in_several_updates_and_lands_in_history(studio):
@@ -57,8 +58,8 @@ def test_reply_streams_in_several_updates_and_lands_in_history(studio):
     assert len(set(growing)) >= 5, "the reply should arrive token by token"
     assert all(final.startswith(p.rstrip()[:10]) for p in growing[:3])
     row = newest_history(studio.client)
-    assert row[2] == "text" and row[3] == "smollm2"
-    assert final.startswith(row[4][:40])
+    assert row["task"] == "text" and row["model"] == "smollm2"
+    assert final.startswith(row["summary"][:40])
 
 
 def test_conversation_continues_and_clears(studio):
@@ -87,7 +88,8 @@ def test_stop_ends_generation_and_keeps_what_was_made(studio):
     assert job.done()
     history = History(studio.settings.history_dir)
     deadline = time.monotonic() + 10  # the stopped job saves its partial reply as it closes
-    while (entry := history.entries()[0]).params.get("seed") != 11 and time.monotonic() < deadline:
+    local = Owner.local()
+    while (entry := history.entries(local)[0]).params.get("seed") != 11 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert entry.params["stopped"] is True and entry.params["seed"] == 11
     assert 0 < len(entry.file("output.txt").read_text()) < 1200  # far from 400 tokens

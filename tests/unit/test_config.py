@@ -22,10 +22,18 @@ def test_environment_then_flags_override():
     assert settings.history_dir == Path("/tmp/o/history")
 
 
-def test_share_without_auth_is_refused_with_a_clear_message():
-    with pytest.raises(SettingsError, match="without a password"):
+def test_share_without_accounts_is_refused_with_a_clear_message():
+    with pytest.raises(SettingsError, match="without accounts"):
         parse(["--share"], environ={})
-    assert parse(["--share", "--auth", "ann:secret"], environ={}).auth_pair() == ("ann", "secret")
+    assert parse(["--share", "--auth", "ann:secret,bob:other"], environ={}).has_accounts
+
+
+def test_retention_keeps_everything_on_loopback_and_limits_a_shared_studio():
+    assert parse([], environ={}).retention_limits() == (0.0, 0.0)
+    assert from_env({"SPACE_ID": "someone/studio"}).retention_limits() == (7.0, 500.0)
+    lan = parse(["--host", "0.0.0.0", "--retention-days", "2.5"], environ={})
+    assert lan.retention_limits() == (2.5, 500.0)
+    assert parse(["--host", "::1"], environ={}).loopback
 
 
 @pytest.mark.parametrize("auth", ["nopassword", ":x", "user:"])

@@ -1,0 +1,114 @@
+"""Handing result files to their owner, and to nobody else.
+
+The output folder is never served. A file reaches a browser as the output of its owner's own
+request: it is linked into Gradio's upload cache (which Gradio serves) at
+`studio-results/<owner key>/<entry id>/<random>/<name>`, a path nobody can guess. With
+accounts, `ResultFileGuard` also refuses such a path to any logged-in user but its owner.
+Deleting or pruning an entry removes its delivered copies too: deleted means gone.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import unquote
+
+from gradio import utils as gradio_utils
+
+from genai_studio.history import Entry
+from genai_studio.owners import Owner
+
+FOLDER = "studio-results"
+FILE_ROUTES = ("/gradio_api/file=", "/gradio_api/file/", "/file=", "/file/")
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)  # no second copy on disk when both are on one filesystem
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+class Delivery:
+    """Where an owner's result files are exposed to Gradio's file route."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root or Path(gradio_utils.get_upload_folder()) / FOLDER).resolve()
+
+    def path(self, owner: Owner, entry: Entry, name: str) -> str:
+        """A servable path of `entry`'s file `name`, made once per entry and owner."""
+        source = entry.file(name)
+        return self._place(owner, entry, name, lambda staging: _link_or_copy(source, staging))
+
+    def derived(self, owner: Owner, entry: Entry, name: str, make: Callable[[], bytes]) -> str:
+        """A servable file made from `entry` (a thumbnail), made once and removed with it."""
+        return self._place(owner, entry, name, lambda staging: staging.write_bytes(make()))
+
+    def _place(self, owner: Owner, entry: Entry, name: str, write: Callable[[Path], None]) -> str:
+        if entry.owner_key != owner.key:
+            raise PermissionError("an entry is delivered only to its owner")
+        entry_dir = self.root / owner.key / entry.id
+        folders = [p for p in entry_dir.iterdir() if p.is_dir()] if entry_dir.is_dir() else []
+        folder = folders[0] if folders else entry_dir / secrets.token_hex(16)
+        target = folder / name
+        if target.is_file():
+            return str(target)
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = folder / f".{name}.{secrets.token_hex(4)}"
+        write(staging)
+        os.replace(staging, target)
+        return str(target)
+
+    def forget(self, owner_key: str, entry_id: str) -> None:
+        """Remove every delivered copy of an entry (called when it is deleted or pruned)."""
+        shutil.rmtree(self.root / owner_key / entry_id, ignore_errors=True)
+
+    def owner_key_of(self, url_path: str) -> str | None:
+        """The owner key of a delivered file named by a file-route URL path, else None."""
+        for route in FILE_ROUTES:
+            if url_path.startswith(route):
+                requested = unquote(url_path[len(route) :])
+                break
+        else:
+            return None
+        try:
+            relative = Path(gradio_utils.abspath(requested)).resolve().relative_to(self.root)
+        except (ValueError, OSError):
+            return None
+        return relative.parts[0] if relative.parts else None
+
+
+class ResultFileGuard:
+    """ASGI middleware: with accounts, a delivered result is served to its owner only
+    (Gradio's own login check already refuses visitors who are not logged in)."""
+
+    def __init__(self, app, delivery: Delivery) -> None:
+        self.app = app
+        self.delivery = delivery
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            owner_key = self.delivery.owner_key_of(scope.get("path", ""))
+            if owner_key is not None and owner_key != self._requester_key(scope):
+                await send({"type": "http.response.start", "status": 404, "headers": []})
+                await send({"type": "http.response.body", "body": b"Not found"})
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _requester_key(scope) -> str | None:
+        """The owner key of the logged-in user making the request, from Gradio's cookie."""
+        app = scope.get("app")
+        cookies: dict[str, str] = {}
+        for name, value in scope.get("headers", []):
+            if name == b"cookie":
+                for part in value.decode("latin-1").split(";"):
+                    key, _, val = part.strip().partition("=")
+                    cookies[key] = val
+        cookie_id = getattr(app, "cookie_id", None)
+        token = cookies.get(f"access-token-{cookie_id}") or cookies.get(f"access-token-unsecure-{cookie_id}")
+        user = getattr(app, "tokens", {}).get(token) if token else None
+        return Owner.for_user(user).key if user else None

@@ -32,6 +32,7 @@ RECOMMENDED_HUB_MODELS: dict[str, tuple[str, ...]] = {
     "colorize_models": ("sd-colorize:stable-diffusion-v1-5/stable-diffusion-v1-5",),
     "style_models": ("sd-style:stable-diffusion-v1-5/stable-diffusion-v1-5",),
     "text_to_image_models": ("sd-txt2img:stable-diffusion-v1-5/stable-diffusion-v1-5",),
+    "upscale_models": ("sd-upscale:stabilityai/stable-diffusion-x4-upscaler",),
 }
 
 
@@ -40,6 +41,11 @@ MIN_API_KEY_CHARS = 8
 
 class SettingsError(ValueError):
     """A configuration that cannot be served safely (for example a share link without auth)."""
+
+
+def _default_cache_dir() -> Path:
+    """Where the set-up keeps weights it fetches from package registries (not in the clone)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "genai-studio"
 
 
 def is_loopback(host: str) -> bool:
@@ -85,6 +91,7 @@ class Settings:
     colorize_models: tuple[str, ...] = ("classic-colorize",)
     style_models: tuple[str, ...] = ("neural-style", "classic-style")
     text_to_image_models: tuple[str, ...] = ()  # no embedded model: the tab shows with a hub spec
+    upscale_models: tuple[str, ...] = ("esrgan",)
     hub_models: str = "auto"  # on | off | auto (on where CUDA is): also offer RECOMMENDED_HUB_MODELS
     preload_models: str = "auto"  # on | off | auto (on on ZeroGPU): load default hub models before serving
     remote_api_key: str = ""  # bearer key for `openai:` text specs
@@ -217,6 +224,7 @@ _HELP = {
     "colorize_models": "comma-separated colorization model specs",
     "style_models": "comma-separated style-transfer model specs",
     "text_to_image_models": "comma-separated text-to-image model specs (none by default: GPU advised)",
+    "upscale_models": "comma-separated super-resolution model specs",
     "hub_models": "on, off or auto (on where CUDA is): also offer the recommended hub models "
     "(internet; downloads on first use)",
     "preload_models": "on, off or auto (on on ZeroGPU): load each tab's default hub model before serving",

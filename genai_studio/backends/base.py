@@ -24,6 +24,7 @@ class Task(str, Enum):
     COLORIZE = "colorize"
     STYLE = "style"
     TEXT_TO_IMAGE = "text_to_image"
+    UPSCALE = "upscale"
 
 
 @dataclass(frozen=True)

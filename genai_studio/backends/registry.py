@@ -30,6 +30,8 @@ BACKENDS: dict[str, str] = {
     "classic-style": "genai_studio.backends.image.embedded_style:ClassicStyle",
     "sd-colorize": "genai_studio.backends.image.hub_colorize:DiffusersColorize",
     "sd-style": "genai_studio.backends.image.hub_style:DiffusersStyle",
+    "esrgan": "genai_studio.backends.image.embedded_upscale:ESRGANUpscale",
+    "sd-upscale": "genai_studio.backends.image.hub_upscale:DiffusersUpscale",
     "hibari": "genai_studio.backends.speech.embedded_hibari:Hibari",
     "espeak": "genai_studio.backends.speech.embedded_espeak:ESpeak",
     "zh-fastspeech2": "genai_studio.backends.speech.embedded_zh:MandarinFastSpeech2",

@@ -39,6 +39,7 @@ SUBTABS: list[str] = [
     "genai_studio.ui.image_colorize",
     "genai_studio.ui.image_style",
     "genai_studio.ui.image_generate",
+    "genai_studio.ui.image_upscale",
     "genai_studio.ui.image_restore",
 ]
 

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from gradio_client import Client
 
+from genai_studio.backends.manager import ModelManager
 from genai_studio.config import Settings
 from genai_studio.ui.app import build_app, launch
 
@@ -52,10 +53,12 @@ class Studio:
 
 
 @contextmanager
-def running_studio(settings: Settings, login: tuple[str, str] | None = None) -> Iterator[Studio]:
-    """The studio built from `settings`, launched for real, reached on loopback, closed
-    afterwards; `login` is the account its first client logs in with."""
-    demo = build_app(settings)
+def running_studio(
+    settings: Settings, login: tuple[str, str] | None = None, manager: ModelManager | None = None
+) -> Iterator[Studio]:
+    """The studio built from `settings` (and `manager`, if given), launched for real, reached on
+    loopback, closed afterwards; `login` is the account its first client logs in with."""
+    demo = build_app(settings, manager)
     launch(demo, settings, prevent_thread_lock=True, quiet=True)
     host = "127.0.0.1" if settings.host == "0.0.0.0" else settings.host
     url = f"http://{host}:{settings.port}/"

@@ -13,7 +13,7 @@ from starlette.middleware import Middleware
 from genai_studio.backends.manager import ModelManager
 from genai_studio.config import Settings
 from genai_studio.history import History, Retention
-from genai_studio.ui import history_tab
+from genai_studio.ui import guard, history_tab
 from genai_studio.ui.common import StudioContext, TabHandle, i18n
 from genai_studio.ui.delivery import Delivery, ResultFileGuard
 from genai_studio.ui.identity import Identity
@@ -77,6 +77,8 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> gr.Blo
             handles: list[TabHandle] = [handle for module in modules for handle in module.build(ctx)]
             history_tab.build(ctx, tabs, handles, registered)
     demo.queue(max_size=settings.queue_size, default_concurrency_limit=1)
+    guard.guard_inputs(demo)
+    guard.busy_message(demo)
     if settings.retention_limits() != (0.0, 0.0):
         _prune_periodically(ctx.history)
     demo.studio = ctx  # the other front doors (/v1) serve through the same context

@@ -41,6 +41,14 @@ def tr(key: str) -> Any:
     return gr.I18n()(key)
 
 
+def english(label: Any) -> str:
+    """The English text of a component label (a `tr()` key or plain text); empty for none."""
+    key = getattr(label, "key", None)
+    if key in _STRINGS:
+        return _STRINGS[key][0]
+    return label if isinstance(label, str) else ""
+
+
 def i18n() -> gr.I18n:
     """Every registered string, English and Simplified Chinese (picked from the browser)."""
     english = {key: pair[0] for key, pair in _STRINGS.items()}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from genai_studio.backends.speech.sentences import is_speakable, split_sentences
 from genai_studio.errors import InvalidInput
-from genai_studio.inputs import bounded_number, clean_text
+from genai_studio.inputs import bounded_number, clean_text, shown
 
 MAX_TEXT_CHARS = 5_000
 MAX_NARRATION_CHARS = 100_000  # long-form narration: a chapter, written to disk as it is spoken
@@ -38,8 +38,8 @@ def _known(value: object, *, field: str, options: Mapping[str, str]) -> str:
     if isinstance(value, str) and value in options:
         return value
     names = list(options)
-    shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
-    raise InvalidInput(f"This model has no {field.lower()} {value!r}. Pick one of: {shown}.")
+    listed = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+    raise InvalidInput(f"This model has no {field.lower()} {shown(value)}. Pick one of: {listed}.")
 
 
 def build_request(

@@ -18,7 +18,7 @@ REFUSED = (401, 403, 404)
 
 def speak(client: Client) -> dict:
     """One short speech result; returns the WAV's file data (url and path on the server)."""
-    *_, wav, status = client.predict(*SPEAK, api_name="/generate_speech")
+    _, wav, status, *_subtitles = client.predict(*SPEAK, api_name="/generate_speech")
     assert "s of audio" in status
     return wav
 

@@ -72,6 +72,31 @@ def timed(chunks: Iterable[tuple[int, np.ndarray]]) -> Run:
     return Run(first or 0.0, time.perf_counter() - start, audio)
 
 
+@dataclass
+class Median:
+    audio_s: float
+    rtf: float
+    first_chunk_s: float
+
+
+def interleaved(contenders: dict[str, Callable[[], Run]], runs: int) -> dict[str, Median]:
+    """One warm-up round, then `runs` rounds taking each contender in turn; medians per contender."""
+    results: dict[str, list[Run]] = {name: [] for name in contenders}
+    for measure in contenders.values():  # warm-up round, not counted
+        measure()
+    for _ in range(runs):
+        for name, measure in contenders.items():
+            results[name].append(measure())
+    return {
+        name: Median(
+            measured[0].audio_s,
+            statistics.median(r.rtf for r in measured),
+            statistics.median(r.first_chunk_s for r in measured),
+        )
+        for name, measured in results.items()
+    }
+
+
 def raw_hibari(tts) -> Callable[[], Run]:
     return lambda: timed((tts.sample_rate, chunk) for chunk in tts.stream(TEXT))
 
@@ -165,22 +190,16 @@ def main() -> None:
     }
     if args.piper_python:
         contenders["piper joe (peer, own venv)"] = piper_peer(args.piper_python)
-    results: dict[str, list[Run]] = {name: [] for name in contenders}
-    for measure in contenders.values():  # warm-up round, not counted
-        measure()
-    for _ in range(args.runs):
-        for name, measure in contenders.items():
-            results[name].append(measure())
+    results = interleaved(contenders, args.runs)
 
     print(f"text: {len(TEXT)} characters, {len(TEXT.split())} words; median of {args.runs} interleaved runs")
     print(f"load: raw hibari {raw_load:.2f} s, studio hibari {studio_load:.2f} s (both include a warm-up)")
     print(f"{'path':40} {'audio s':>8} {'RTF':>7} {'x realtime':>11} {'first chunk s':>14}")
     medians = {}
-    for name, runs in results.items():
-        rtf = statistics.median(r.rtf for r in runs)
-        first = statistics.median(r.first_chunk_s for r in runs)
+    for name, median in results.items():
+        rtf, first = median.rtf, median.first_chunk_s
         medians[name] = (rtf, first)
-        print(f"{name:40} {runs[0].audio_s:8.1f} {rtf:7.4f} {1 / rtf:11.0f} {first:14.3f}")
+        print(f"{name:40} {median.audio_s:8.1f} {rtf:7.4f} {1 / rtf:11.0f} {first:14.3f}")
     raw_rtf = medians["raw hibari (tts.stream)"][0]
     studio_rtf, studio_first = medians["studio hibari (manager + backend)"]
     print(f"studio hibari speed vs raw hibari: {raw_rtf / studio_rtf:.2f}x (aim >= 0.9x)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from genai_studio import devices
@@ -35,6 +35,9 @@ RECOMMENDED_HUB_MODELS: dict[str, tuple[str, ...]] = {
 }
 
 
+MIN_API_KEY_CHARS = 8
+
+
 class SettingsError(ValueError):
     """A configuration that cannot be served safely (for example a share link without auth)."""
 
@@ -45,6 +48,11 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host == "localhost"
+
+
+def _default_cache_dir() -> Path:
+    """Where the set-up keeps weights it fetches from package registries (not in the clone)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "genai-studio"
 
 
 def _split_models(value: str) -> tuple[str, ...]:
@@ -65,14 +73,17 @@ class Settings:
     auth: str = ""  # "user:password[,user:password...]"; accounts are required when share is on
     auth_file: str = ""  # a file with one user:password (or user:hashed password) per line
     mcp: bool = True  # serve every API event as an MCP tool at /gradio_api/mcp/
+    openai_api: bool = True  # serve the OpenAI HTTP API at /v1
+    api_keys: str = ""  # /v1 bearer keys: "key,name:key" or a file of such lines; needed off loopback
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     output_dir: Path = Path("outputs")
+    cache_dir: Path = field(default_factory=_default_cache_dir)
     text_models: tuple[str, ...] = ("smollm2",)
-    speech_models: tuple[str, ...] = ("hibari", "espeak")
+    speech_models: tuple[str, ...] = ("hibari", "zh-fastspeech2", "espeak")
     music_models: tuple[str, ...] = ("composer",)
     inpaint_models: tuple[str, ...] = ("classic-inpaint",)
     colorize_models: tuple[str, ...] = ("classic-colorize",)
-    style_models: tuple[str, ...] = ("classic-style",)
+    style_models: tuple[str, ...] = ("neural-style", "classic-style")
     text_to_image_models: tuple[str, ...] = ()  # no embedded model: the tab shows with a hub spec
     hub_models: str = "auto"  # on | off | auto (on where CUDA is): also offer RECOMMENDED_HUB_MODELS
     preload_models: str = "auto"  # on | off | auto (on on ZeroGPU): load default hub models before serving
@@ -108,6 +119,39 @@ class Settings:
         megabytes = shared_default[1] if self.retention_mb < 0 else self.retention_mb
         return days, megabytes
 
+    def api_key_names(self) -> dict[str, str]:
+        """The /v1 keys: key -> account name ("" for a key that names no account).
+
+        `api_keys` is a comma-separated list, or the path of a file with one entry a line
+        (blank lines and # comments skipped); an entry is `key` or `name:key`.
+        """
+        value = self.api_keys.strip()
+        if not value:
+            return {}
+        path = Path(value)
+        if path.is_file():
+            try:
+                lines = path.read_text().splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise SettingsError(f"cannot read the API key file {path}: {exc}") from exc
+            entries = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+        elif "/" in value and "," not in value:
+            raise SettingsError(f"the API key file {path} does not exist")
+        else:
+            entries = [part.strip() for part in value.split(",") if part.strip()]
+        keys: dict[str, str] = {}
+        for entry in entries:
+            name, _, key = entry.rpartition(":")
+            if len(key) < MIN_API_KEY_CHARS or any(c.isspace() for c in key):
+                raise SettingsError(
+                    f"API keys must be at least {MIN_API_KEY_CHARS} characters without spaces "
+                    f"(entries are key or name:key); got an entry of {len(key)} characters"
+                )
+            if key in keys:
+                raise SettingsError("the same API key is listed twice")
+            keys[key] = name.strip()
+        return keys
+
     def check(self) -> Settings:
         """Refuse configurations that would be unsafe or cannot work."""
         if self.share and not self.has_accounts:
@@ -119,6 +163,11 @@ class Settings:
             Accounts.from_settings(self.auth, self.auth_file)
         except AccountsError as exc:
             raise SettingsError(str(exc)) from exc
+        if self.openai_api and not self.loopback and not self.api_key_names():
+            raise SettingsError(
+                f"Refusing to serve the OpenAI API on {self.host} without API keys: set --api-keys "
+                "(a comma list or a file of key or name:key lines), or --no-openai-api."
+            )
         if not 1 <= self.port <= 65535:
             raise SettingsError(f"port must be 1-65535, got {self.port}")
         if not self.text_models:
@@ -156,8 +205,11 @@ _HELP = {
     "auth": "accounts: user:password pairs, comma-separated (each user sees only their results)",
     "auth_file": "one user:password per line (hash a password: python -m genai_studio.accounts USER)",
     "mcp": "serve the API events as MCP tools (--no-mcp to turn off)",
+    "openai_api": "serve the OpenAI HTTP API at /v1 (--no-openai-api to turn off)",
+    "api_keys": "bearer keys for /v1: key,name:key or a file of such lines (needed beyond loopback)",
     "device": "auto, cpu, cuda, cuda:N or mps",
     "output_dir": "folder for results and history",
+    "cache_dir": "folder for weights the set-up fetches (the upscaler's), outside the clone",
     "text_models": "comma-separated text model specs, first is the default",
     "speech_models": "comma-separated speech model specs",
     "music_models": "comma-separated music model specs",
@@ -201,8 +253,8 @@ def from_env(environ: dict[str, str] | None = None, base: Settings | None = None
     """Settings from STUDIO_* environment variables on top of `base` (defaults)."""
     environ = dict(os.environ if environ is None else environ)
     base = base or Settings()
-    if "SPACE_ID" in environ:  # on a Hugging Face Space the app must listen on every interface
-        base = replace(base, host="0.0.0.0")
+    if "SPACE_ID" in environ:  # on a Hugging Face Space the app must listen on every interface;
+        base = replace(base, host="0.0.0.0", openai_api=False)  # /v1 there needs keys: opt in
     changes: dict[str, object] = {}
     for f in fields(Settings):
         raw = environ.get(ENV_PREFIX + f.name.upper())

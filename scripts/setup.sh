@@ -40,3 +40,4 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
   "$VENV/bin/python" -m pip install -q -r "$requirements"
   echo "$digest" > "$stamp"
 fi
+"$VENV/bin/python" -m genai_studio.backends.speech.zh_assets || echo "setup: the Mandarin voice is not prepared (see above); the studio runs without it"

@@ -136,6 +136,10 @@ class ModelManager:
             return self._ensure_loaded(spec)
 
     # -- jobs ----------------------------------------------------------------------------
+    def busy(self) -> bool:
+        """True while a job (or a load) holds the model worker."""
+        return self._lock.locked()
+
     def run(
         self, spec: str, request: Any, cancel: threading.Event | None = None
     ) -> Iterator[Progress | Result]:

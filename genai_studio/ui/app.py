@@ -66,15 +66,16 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> gr.Blo
 
     with gr.Blocks(title="GenAI Studio", delete_cache=CACHE_CLEANUP) as demo:
         gr.Markdown("# GenAI Studio")
+        registered = None
+        browser = ctx.identity.browser_state()
+        if browser is not None:  # each browser is an owner: its id comes with the page
+            register = ctx.identity.register_browser
+            registered = demo.load(register, browser, browser, api_visibility="private", queue=False)
+            demo.unload(ctx.identity.forget_session)
         with gr.Tabs() as tabs:
             # each tab gives its handles: none when it has no model, several with sub-tabs
             handles: list[TabHandle] = [handle for module in modules for handle in module.build(ctx)]
-            history_tab.build(ctx, tabs, handles)
-        browser = ctx.identity.browser_state()
-        if browser is not None:
-            register = ctx.identity.register_browser
-            demo.load(register, inputs=browser, outputs=browser, api_visibility="private")
-            demo.unload(ctx.identity.forget_session)
+            history_tab.build(ctx, tabs, handles, registered)
     demo.queue(max_size=settings.queue_size, default_concurrency_limit=1)
     if settings.retention_limits() != (0.0, 0.0):
         _prune_periodically(ctx.history)
@@ -82,9 +83,24 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> gr.Blo
     return demo
 
 
+def _api_routes(ctx: StudioContext, settings: Settings) -> list:
+    """The /v1 routes (FastAPI(routes=...): served beside Gradio's own), or none when off, or
+    when the studio is reachable from other machines without API keys (config.check refuses
+    that from the command line; a Settings built by hand gets no open /v1 either)."""
+    if not settings.openai_api:
+        return []
+    if not settings.loopback and not settings.api_key_names():
+        log.warning("not serving /v1 on %s: no --api-keys", settings.host)
+        return []
+    from genai_studio.api.openai_server import OpenAIServer
+
+    return OpenAIServer(settings, ctx.manager, ctx.history).routes()
+
+
 def launch(demo: gr.Blocks, settings: Settings, **overrides: object):
     """Launch with the studio's safety settings: accounts, upload limit, no traceback to users,
-    no monitoring for visitors, and no folder of results served by path."""
+    no monitoring for visitors, and no folder of results served by path; with
+    `settings.openai_api`, the OpenAI HTTP API at /v1 on the same server."""
     ctx: StudioContext = demo.studio
     accounts = ctx.identity.accounts
     middleware = [] if accounts is None else [Middleware(ResultFileGuard, delivery=ctx.delivery)]
@@ -97,7 +113,7 @@ def launch(demo: gr.Blocks, settings: Settings, **overrides: object):
         max_file_size=f"{settings.max_upload_mb}mb",
         show_error=False,  # gr.Error messages still show; raw exceptions never reach users
         enable_monitoring=False,  # /monitoring would tell anyone what everyone runs
-        app_kwargs={"middleware": middleware},
+        app_kwargs={"middleware": middleware, "routes": _api_routes(ctx, settings)},
         i18n=i18n(),
         theme=THEME,
     )

@@ -67,7 +67,9 @@ def _describe(entry: Entry) -> dict[str, Any]:
     }
 
 
-def build(ctx: StudioContext, tabs: gr.Tabs, handles: list[TabHandle]) -> None:
+def build(ctx: StudioContext, tabs: gr.Tabs, handles: list[TabHandle], registered: Any | None = None) -> None:
+    """The History tab; `registered` is the page-load event that tells whose page it is
+    (when owners are per browser): the gallery is listed again once it has run."""
     by_task = {task: handle for handle in handles for task in handle.tasks}
     task_filter = (ALL, *by_task)
     subtab_selectors = [handle.subtab[0] for handle in handles if handle.subtab]
@@ -275,6 +277,8 @@ def build(ctx: StudioContext, tabs: gr.Tabs, handles: list[TabHandle]) -> None:
 
     refresh.click(first_page, inputs=task, outputs=shown, **private)
     tab.select(first_page, inputs=task, outputs=shown, **private)
+    if registered is not None:
+        registered.then(first_page, inputs=task, outputs=shown, **private)
     task.input(first_page, inputs=task, outputs=shown, **private)
     previous.click(newer_page, inputs=[task, page], outputs=shown, **private)
     following.click(older_page, inputs=[task, page], outputs=shown, **private)

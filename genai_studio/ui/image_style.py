@@ -1,5 +1,6 @@
-"""Style sub-tab: give a photo the look of any style image (patch synthesis, or a diffusion
-model with an IP-Adapter), or one of the quick looks; strength blends with the photo."""
+"""Style sub-tab: give a photo the look of any style image, or of two mixed (the learned
+network by default; patch synthesis or a diffusion model with an IP-Adapter as other models),
+one of the 26 fixed styles (picked from thumbnails) or a quick look."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from collections.abc import Iterator
 import gradio as gr
 
 from genai_studio import images
-from genai_studio.backends.image.style_request import LOOK_NAMES, WORK_SIDES, build_style_request
+from genai_studio.backends.image.style_fullsize import METHODS, TILES
+from genai_studio.backends.image.style_request import (
+    FIXED_LOOKS,
+    LOOK_NAMES,
+    STYLE_IMAGE,
+    WORK_SIDES,
+    build_style_request,
+)
 from genai_studio.inputs import choice
 from genai_studio.ui.common import StudioContext, TabHandle, strings, tr, user_errors
 from genai_studio.ui.image_colorize import REFERENCES
@@ -24,17 +32,22 @@ from genai_studio.ui.image_tab import (
 )
 
 TASK = "style"
+FIXED_THUMBNAILS = REFERENCES / "fixed-styles"
 
 strings(
     {
         "style.tab": ("Style", "风格迁移"),
         "style.intro": (
-            "Upload a photo and a style image (a painting, a texture, any picture): the photo is "
-            "rebuilt from the style's own patches, coarse to fine, keeping its outlines. Or pick a "
-            "quick look. Strength blends the result with the photo; *keep colours* keeps the photo's "
-            "colours and takes only the style's strokes and tones.",
-            "上传照片和一张风格图（画作、纹理或任意图片）：照片由风格图自身的图块从粗到细重建，并保留轮廓。"
-            "也可选择快速风格。强度控制结果与原照片的混合；“保留颜色”只采用风格的笔触与明暗，保留照片原有颜色。",
+            "Upload a photo and a style image (a painting, a texture, any picture): the learned "
+            "network repaints the photo in that style in a second or two, at the photo's full size. "
+            "Mix in a second style image with the blend slider, or pick one of the 26 fixed styles "
+            "or a quick look. Strength moves from the photo's own style to the style image's; "
+            "*keep colours* keeps the photo's colours and takes only the style's strokes and tones. "
+            "Patch synthesis (no learned weights) is the other embedded model.",
+            "上传照片和一张风格图（画作、纹理或任意图片）：学习得到的网络在一两秒内以照片原尺寸按该风格重绘。"
+            "可用混合滑块加入第二张风格图，或选择 26 种固定风格之一或快速风格。"
+            "强度从照片自身的风格过渡到风格图的风格；"
+            "“保留颜色”只采用风格的笔触与明暗，保留照片原有颜色。图块合成（无需学习权重）是另一个内置模型。",
         ),
         "style.content": ("Photo", "照片"),
         "style.style": ("Style image", "风格图"),
@@ -46,6 +59,20 @@ strings(
         "style.look.pencil": ("Pencil", "铅笔素描"),
         "style.look.watercolour": ("Watercolour", "水彩"),
         "style.look.cartoon": ("Cartoon", "卡通"),
+        **{
+            f"style.look.{look}": (f"Fixed style {number}", f"固定风格 {number}")
+            for number, look in enumerate(FIXED_LOOKS, start=1)
+        },
+        "style.fixed": ("Fixed styles (learned network): click one", "固定风格（学习网络）：点击选择"),
+        "style.style2": ("Second style image (optional)", "第二张风格图（可选）"),
+        "style.blend": ("Blend: 0 first style, 1 second style", "混合：0 为第一张，1 为第二张"),
+        "style.full_size": (
+            "Full size (off: a fast preview at working size)",
+            "原尺寸输出（关闭：工作尺寸快速预览）",
+        ),
+        "style.full_size_method": ("Full size by", "原尺寸方式"),
+        "style.full_size_method.tiles": ("Tiles (sharp strokes)", "图块（笔触清晰）"),
+        "style.full_size_method.detail": ("Photo detail (fastest)", "照片细节（最快）"),
         "style.strength": ("Strength", "强度"),
         "style.keep_colours": ("Keep the photo's colours", "保留照片颜色"),
         "style.work_side": (
@@ -81,16 +108,22 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
         guidance: float,
         style_weight: float,
         seed: float,
+        style2: str | None = None,
+        style_blend: float = 0.5,
+        full_size: bool = True,
+        full_size_method: str = TILES,
     ) -> Iterator[tuple[object, object, str]]:
         """Give a photo the style of a style image, or a quick look; previews stream.
 
         Args:
             content: the photo to restyle.
             style: the style image (needed for look "style-image").
-            look: style-image, oil, pencil, watercolour or cartoon (quick looks: classic models).
+            look: style-image; a quick look (oil, pencil, watercolour, cartoon); or fixed-01 to
+                fixed-26, the learned network's fixed styles (model neural-style).
             model: a model spec from the list the server offers.
-            strength: 0-1; classic models blend the result with the photo, diffusion models
-                repaint this share of the denoising steps.
+            strength: 0-1; neural-style with a style image moves the style from the photo's own
+                (0) to the style image's (1); the other looks and classic models blend the result
+                with the photo; diffusion models repaint this share of the denoising steps.
             keep_colours: keep the photo's colours, take only the style's strokes and tones.
             work_side: working size of the patch synthesis, 256-1024 pixels.
             prompt: words to steer the result (diffusion models).
@@ -99,6 +132,12 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             guidance: classifier-free guidance scale (diffusion models).
             style_weight: how strongly the style image counts, 0-2 (diffusion models).
             seed: -1 for a random seed, or a fixed seed to repeat a result.
+            style2: an optional second style image, mixed with the first (neural-style).
+            style_blend: 0-1, the second style's share of the mix.
+            full_size: true: the result at the photo's size; false: at the network's working
+                size (a fast preview).
+            full_size_method: "tiles" (the network also runs on overlapping tiles: sharp strokes)
+                or "detail" (the working-size result enlarged with the photo's fine detail: fastest).
         Returns:
             (before, after) images, the result as a PNG file with the settings embedded, and a status line.
         """
@@ -118,10 +157,15 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             guidance=guidance,
             style_weight=style_weight,
             seed=seed,
+            style2=style2,
+            style_blend=style_blend,
+            full_size=full_size,
+            full_size_method=full_size_method,
         )
 
         def style_file() -> dict[str, bytes]:
-            return {} if job.style is None else {"style.png": images.png_bytes(job.style)}
+            named = {"style.png": job.style, "style2.png": job.style2}
+            return {name: images.png_bytes(image) for name, image in named.items() if image is not None}
 
         yield from stream_before_after(ctx, owner, TASK, model, job, job.content, lambda _: look, style_file)
 
@@ -139,17 +183,27 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
                 )
                 samples = sorted((REFERENCES / "styles").glob("*.jpg")) + sorted(REFERENCES.glob("*.jpg"))
                 photo_examples(samples, style, tr("style.styles"))
+                style2 = CheckedImage(
+                    label=tr("style.style2"), type="filepath", sources=("upload", "clipboard"), height=200
+                )
+                style_blend = gr.Slider(0.0, 1.0, value=0.5, step=0.05, label=tr("style.blend"))
             with gr.Column():
                 model = model_dropdown(ctx, specs)
-                look = gr.Radio(
+                look = gr.Dropdown(
                     [(tr(f"style.look.{name}"), name) for name in LOOK_NAMES],
-                    value=LOOK_NAMES[0],
+                    value=STYLE_IMAGE,
                     label=tr("style.look"),
                 )
                 strength = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label=tr("style.strength"))
                 keep_colours = gr.Checkbox(value=False, label=tr("style.keep_colours"))
+                full_size = gr.Checkbox(value=True, label=tr("style.full_size"))
                 prompt = gr.Textbox(value="", label=tr("style.prompt"), lines=2)
                 with gr.Accordion(tr("common.advanced"), open=False):
+                    full_size_method = gr.Radio(
+                        [(tr(f"style.full_size_method.{name}"), name) for name in METHODS],
+                        value=TILES,
+                        label=tr("style.full_size_method"),
+                    )
                     work_side = gr.Slider(*WORK_SIDES, value=512, step=64, label=tr("style.work_side"))
                     negative_prompt = gr.Textbox(value="", label=tr("style.negative"), lines=2)
                     steps = gr.Slider(1, 100, value=20, step=1, label=tr("style.steps"))
@@ -157,6 +211,15 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
                     style_weight = gr.Slider(0.0, 2.0, value=0.8, step=0.05, label=tr("style.style_weight"))
                     seed = gr.Number(value=-1, precision=0, label=tr("common.seed"))
                 run, stop, status = run_controls(tr("style.run"))
+        fixed = gr.Gallery(
+            [(str(FIXED_THUMBNAILS / f"{name}.jpg"), name.split("-")[1]) for name in FIXED_LOOKS],
+            label=tr("style.fixed"),
+            columns=9,
+            height="auto",
+            allow_preview=False,
+            object_fit="cover",
+            elem_id="style-fixed-gallery",
+        )
         before_after, download = before_after_outputs()
 
         controls = {
@@ -171,7 +234,15 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             "guidance": guidance,
             "style_weight": style_weight,
             "seed": seed,
+            "style_blend": style_blend,
+            "full_size": full_size,
+            "full_size_method": full_size_method,
         }
+
+        def pick_fixed(selected: gr.SelectData) -> str:
+            return FIXED_LOOKS[selected.index]
+
+        fixed.select(pick_fixed, outputs=look, api_visibility="private", queue=False)
         wire_run(
             run,
             stop,
@@ -179,6 +250,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             inputs=[
                 *(content, style, look, model, strength, keep_colours, work_side),
                 *(prompt, negative_prompt, steps, guidance, style_weight, seed),
+                *(style2, style_blend, full_size, full_size_method),
             ],
             outputs=[before_after, download, status],
             api_name="stylize_photo",

@@ -12,7 +12,7 @@ History, which is also the file users download.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ SUBTABS: list[str] = [
     "genai_studio.ui.image_colorize",
     "genai_studio.ui.image_style",
     "genai_studio.ui.image_generate",
+    "genai_studio.ui.image_restore",
 ]
 
 strings(
@@ -162,19 +163,24 @@ def stream_before_after(
     before: np.ndarray,
     summary: Callable[[dict[str, Any]], str],
     extra_files: Callable[[], dict[str, bytes]],
-) -> Iterator[tuple[Any, Any, str]]:
+    extra_params: dict[str, Any] | None = None,
+) -> Generator[tuple[Any, Any, str], None, tuple[np.ndarray, str] | None]:
     """Run `request` on `model`, streaming (slider, download, status) updates: step previews
     beside `before`, then the result saved in `owner`'s History with `before` and `extra_files()`.
-    `summary` makes the History line from the result's params."""
+    `summary` makes the History line from the result's params (`extra_params` added to them).
+    Returns (the result, its PNG's delivered path) for a pipeline's next step, or None if none came."""
+    output = None
     for item in ctx.manager.run(model, request):
         if isinstance(item, Progress):
             slider = preview_pair(before, item.partial) if isinstance(item.partial, np.ndarray) else gr.skip()
             yield slider, gr.skip(), item.message
         elif isinstance(item, Result):
-            params = {**item.params, "model": model}
+            params = {**(extra_params or {}), **item.params, "model": model}
             extra = {"input.png": images.png_bytes(before), **extra_files()}
             _, path = save_result(ctx, owner, task, model, params, item.output, summary(params), extra)
             yield (before, item.output), path, item.info or "Done."
+            output = item.output, path
+    return output
 
 
 def model_dropdown(ctx: StudioContext, specs: Sequence[str]) -> gr.Dropdown:

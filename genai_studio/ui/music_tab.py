@@ -11,6 +11,7 @@ from typing import Any
 
 import gradio as gr
 
+from genai_studio.audio_files import wav_bytes
 from genai_studio.backends.base import Progress, Result
 from genai_studio.backends.music.plan import MAX_BPM, MAX_SECONDS
 from genai_studio.backends.music.request import (
@@ -21,7 +22,6 @@ from genai_studio.backends.music.request import (
     MOOD_CHOICES,
     build_request,
     make_plan,
-    wav_bytes,
 )
 from genai_studio.inputs import choice
 from genai_studio.ui.common import (

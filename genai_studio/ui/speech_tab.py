@@ -1,6 +1,8 @@
-"""Speech tab: text to speech, streamed sentence by sentence, with a tagged WAV to download.
+"""Speech tab: text to speech, streamed sentence by sentence, with a tagged WAV and subtitles.
 
 The first sentence plays while the rest is made; Stop ends synthesis between sentences.
+Subtitles (SRT and WebVTT) are timed from the audio each sentence actually took. A second
+mode narrates a whole chapter into one WAV and MP3 (see `narration_ui`).
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from typing import Any
 
 import gradio as gr
 
+from genai_studio.audio_files import SpeechTags, wav_bytes
 from genai_studio.backends.base import Progress, Result
-from genai_studio.backends.speech.request import MAX_SPEED, MAX_TEXT_CHARS, MIN_SPEED, build_request
-from genai_studio.backends.speech.wav import SpeechTags, wav_bytes
+from genai_studio.backends.speech import auto_language
+from genai_studio.backends.speech.request import MAX_SPEED, MAX_TEXT_CHARS, MIN_SPEED
 from genai_studio.inputs import choice
+from genai_studio.subtitles import CueTimeline, to_srt, to_webvtt, voiced_range
+from genai_studio.ui import narration_ui
 from genai_studio.ui.common import (
     HEAVY,
     StudioContext,
@@ -25,9 +30,13 @@ from genai_studio.ui.common import (
     tr,
     user_errors,
 )
+from genai_studio.ui.speech_common import checked_request
 
 TASK = "speech"
 WAV_NAME = "speech.wav"
+SRT_NAME = "speech.srt"
+VTT_NAME = "speech.vtt"
+SPEAK = "speak"  # the sub-tab of short texts; narration_ui adds the long-form one
 
 strings(
     {
@@ -49,18 +58,29 @@ strings(
         "speech.speed": ("Speed", "语速"),
         "speech.audio": ("Speech", "语音"),
         "speech.file": ("Full recording (WAV)", "完整录音（WAV）"),
+        "speech.srt": ("Subtitles (SRT)", "字幕（SRT）"),
+        "speech.vtt": ("Subtitles (WebVTT)", "字幕（WebVTT）"),
+        "speech.mode.speak": ("Speak", "朗读"),
     }
 )
 
 EXAMPLES = {  # label (the same in both languages) -> text, model, language
     "English · hibari": ["The quick brown fox jumps over the lazy dog. Then it naps.", "hibari", "en-us"],
     "中文 · espeak-ng": ["你好，欢迎来到创作工作室。今天我们一起写一个故事。", "espeak", "cmn"],
+    "中文 · FastSpeech2": ["会议定于2026年12月2日下午3:15开始，门票12.5元。", "zh-fastspeech2", "auto"],
 }
 
 
 def _options(ctx: StudioContext, spec: str) -> tuple[dict[str, str], dict[str, str]]:
+    """A model's voices, and its languages after "auto" (the default: see auto_language)."""
     backend = ctx.manager.backend_for(spec)
-    return backend.voices(), backend.languages()
+    return backend.voices(), {auto_language.AUTO: auto_language.AUTO_NAME, **backend.languages()}
+
+
+def _ready_options(ctx: StudioContext, spec: str) -> tuple[dict[str, str], dict[str, str]] | None:
+    """The voices and own languages of a model that can run here, else None (auto skips it)."""
+    backend = ctx.manager.backend_for(spec)
+    return (backend.voices(), backend.languages()) if backend.available().ready else None
 
 
 def _choices(options: dict[str, str]) -> list[tuple[str, str]]:
@@ -81,35 +101,40 @@ def build(ctx: StudioContext) -> list[TabHandle]:
     @user_errors
     def generate_speech(
         request: gr.Request, text: str, model: str, voice: str, language: str, speed: float
-    ) -> Iterator[tuple[Any, Any, str]]:
-        """Speak text aloud, streaming one audio chunk per sentence, then the full WAV file.
+    ) -> Iterator[tuple[Any, Any, str, Any, Any]]:
+        """Speak text aloud, streaming one audio chunk per sentence, then the full WAV and subtitles.
 
         Args:
             text: what to say, up to 5,000 characters (English and Chinese punctuation split sentences).
             model: a speech model spec from the list the server offers (e.g. hibari, espeak).
             voice: a voice id of that model (hibari: heart; espeak: default or a variant such as m3).
-            language: a language id of that model (hibari: en-us; espeak: en-us, cmn, fr, de, ja...).
+            language: "auto" (mostly Chinese text goes to a Chinese voice, other text to an English one)
+                or a language id of that model (hibari: en-us; zh-fastspeech2: zh; espeak: cmn, fr, ja...).
             speed: 0.5 (slow) to 2.0 (fast); 1.0 is the voice's own pace.
         Returns:
-            Audio chunks as they are made, then the tagged WAV of the whole text and a status line.
+            Audio chunks as they are made, then the tagged WAV of the whole text, a status line,
+            and subtitles of it as SRT and WebVTT (one cue per sentence, or per clause of a long one).
         """
         owner = ctx.owner(request)
-        choice(model, field="Model", options=specs)
-        backend = ctx.manager.available_backend(model)
-        job = build_request(
-            text=text,
-            voice=voice,
-            language=language,
-            speed=speed,
-            voices=backend.voices(),
-            languages=backend.languages(),
-        )
+        if language == auto_language.AUTO and isinstance(text, str):
+            choice(model, field="Model", options=specs)
+            model, voice, language = auto_language.resolve(
+                text, model, voice, specs, lambda spec: _ready_options(ctx, spec)
+            )
+        job = checked_request(ctx, specs, model, text=text, voice=voice, language=language, speed=speed)
+        timeline: CueTimeline | None = None
+        sentences = iter(job.sentences)
         for item in ctx.manager.run(model, job):
             if isinstance(item, Progress) and item.partial is not None:
-                rate, chunk = item.partial
-                yield wav_bytes(rate, chunk), gr.skip(), item.message
+                rate, chunk = item.partial  # one Progress per sentence, in order
+                sentence = next(sentences)
+                timeline = timeline or CueTimeline(rate)
+                if chunk.size:
+                    timeline.speech(sentence, chunk.size, voiced_range(chunk))
+                    yield wav_bytes(rate, chunk), gr.skip(), item.message, gr.skip(), gr.skip()
             elif isinstance(item, Result):
                 rate, audio = item.output
+                cues = timeline.cues if timeline else []
                 tags = SpeechTags(text=job.text, voice=job.voice, model=item.params["model"])
                 entry = ctx.history.save(
                     owner,
@@ -117,10 +142,15 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                     model,
                     params={**item.params, "model": model},
                     summary=job.text[:120],
-                    files={WAV_NAME: wav_bytes(rate, audio, tags)},
+                    files={
+                        WAV_NAME: wav_bytes(rate, audio, tags),
+                        SRT_NAME: to_srt(cues).encode(),
+                        VTT_NAME: to_webvtt(cues).encode(),
+                    },
                 )
                 done = f"{item.params['seconds']:.1f} s of audio, {len(job.sentences)} sentences"
-                yield gr.skip(), ctx.deliver(owner, entry, WAV_NAME), done
+                wav, srt, vtt = (ctx.deliver(owner, entry, name) for name in (WAV_NAME, SRT_NAME, VTT_NAME))
+                yield gr.skip(), wav, done, srt, vtt
 
     @user_errors
     def speech_options(model: str, voice: str, language: str) -> tuple[gr.Dropdown, gr.Dropdown]:
@@ -132,20 +162,27 @@ def build(ctx: StudioContext) -> list[TabHandle]:
     if not specs:  # no speech model configured: the tab is absent
         return []
     with gr.Tab(tr("speech.tab"), id=TASK):
-        gr.Markdown(tr("speech.intro"))
         voices, languages = _options(ctx, specs[0])
         with gr.Row():
-            with gr.Column(scale=2):
-                text = gr.Textbox(
-                    label=tr("speech.text"),
-                    placeholder=tr("speech.text.placeholder"),
-                    lines=6,
-                    max_length=MAX_TEXT_CHARS,
-                )
-                generate, stop = run_buttons()
-                audio = gr.Audio(label=tr("speech.audio"), streaming=True, autoplay=True, interactive=False)
-                status = gr.Textbox(label=tr("common.status"), interactive=False)
-                wav_file = gr.File(label=tr("speech.file"), interactive=False)
+            with gr.Column(scale=2), gr.Tabs() as modes:
+                with gr.Tab(tr("speech.mode.speak"), id=SPEAK):
+                    gr.Markdown(tr("speech.intro"))
+                    text = gr.Textbox(
+                        label=tr("speech.text"),
+                        placeholder=tr("speech.text.placeholder"),
+                        lines=6,
+                        max_length=MAX_TEXT_CHARS,
+                    )
+                    generate, stop = run_buttons()
+                    audio = gr.Audio(
+                        label=tr("speech.audio"), streaming=True, autoplay=True, interactive=False
+                    )
+                    status = gr.Textbox(label=tr("common.status"), interactive=False)
+                    wav_file = gr.File(label=tr("speech.file"), interactive=False)
+                    with gr.Row():
+                        srt_file = gr.File(label=tr("speech.srt"), interactive=False)
+                        vtt_file = gr.File(label=tr("speech.vtt"), interactive=False)
+                narration = narration_ui.build(ctx, specs)
             with gr.Column(scale=1):
                 model = gr.Dropdown(model_choices(ctx, specs), value=specs[0], label=tr("common.model"))
                 voice = gr.Dropdown(
@@ -168,13 +205,14 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         on_click = generate.click(
             generate_speech,
             inputs=[text, model, voice, language, speed],
-            outputs=[audio, wav_file, status],
+            outputs=[audio, wav_file, status, srt_file, vtt_file],
             api_name="generate_speech",
             concurrency_id=HEAVY,
             concurrency_limit=1,
             show_progress="minimal",
         )
         stop.click(None, cancels=[on_click], api_visibility="private")
+        narration.connect(model, voice, language, speed)
         model.change(
             speech_options,
             inputs=[model, voice, language],
@@ -188,5 +226,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             tab_id=TASK,
             tasks=(TASK,),
             controls={"text": text, "model": model, "voice": voice, "language": language, "speed": speed},
-        )
+            subtab=(modes, SPEAK),
+        ),
+        narration_ui.handle(narration, TASK, modes),
     ]

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from genai_studio.audio_files import SpeechTags, read_tags, wav_bytes
 from genai_studio.backends.speech.request import MAX_TEXT_CHARS, build_request
 from genai_studio.backends.speech.sentences import split_sentences
-from genai_studio.backends.speech.wav import SpeechTags, read_tags, wav_bytes
 from genai_studio.errors import InvalidInput
 
 VOICES = {"heart": "Heart"}

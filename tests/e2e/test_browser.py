@@ -37,8 +37,18 @@ def browser():
 
 def open_studio(browser, studio, locale: str):
     page = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(studio.url, wait_until="networkidle")
+    goto(page, studio.url)
     return page
+
+
+def goto(page, url: str | None = None) -> None:
+    """Open (or reload) the studio and wait until it is drawn. Not "networkidle": the page
+    keeps a heartbeat connection open for its session state."""
+    if url is None:
+        page.reload(wait_until="domcontentloaded")
+    else:
+        page.goto(url, wait_until="domcontentloaded")
+    page.get_by_role("tab", name=re.compile("^(History|历史)$")).wait_for(timeout=60_000)
 
 
 def test_text_streams_into_the_page_and_stop_stops(browser, studio):
@@ -62,6 +72,7 @@ def test_text_streams_into_the_page_and_stop_stops(browser, studio):
 
 def test_chinese_browser_gets_chinese_labels(browser, studio):
     page = open_studio(browser, studio, "zh-CN")
+    page.get_by_role("button", name="生成").first.wait_for(timeout=10_000)  # translated in the browser
     assert page.get_by_role("button", name="生成").first.is_visible()
     assert page.get_by_role("tab", name="历史").count() == 1
 
@@ -101,15 +112,24 @@ def speak_in_the_page(page, words: str) -> None:
     page.get_by_role("tab", name="Speech").click()
     page.get_by_label("Text", exact=True).fill(words)
     page.get_by_role("button", name="Generate", exact=True).last.click()
-    page.get_by_text("s of audio").first.wait_for(timeout=60_000)
+    page.wait_for_function(  # the status line says how much audio was made
+        "() => [...document.querySelectorAll('textarea, input')].some(e => e.value.includes('s of audio'))",
+        timeout=60_000,
+    )  # the full recording, ready
 
 
-def history_count(page) -> int:
+def history_count(page, expected: int) -> int:
+    """The number of results the History tab lists, once it shows `expected` (or 10 s pass)."""
     page.get_by_role("tab", name="History").click()
     label = page.locator("#history-page")
-    label.get_by_text(re.compile(r"results|No results")).first.wait_for(timeout=10_000)
-    found = re.search(r"([\d,]+) results", label.inner_text())
-    return int(found.group(1).replace(",", "")) if found else 0
+    label.get_by_text(re.compile("results")).first.wait_for(timeout=10_000)  # "No results yet." too
+    deadline = time.monotonic() + 10
+    while True:
+        found = re.search(r"([\d,]+) results", label.inner_text())
+        count = int(found.group(1).replace(",", "")) if found else 0
+        if count == expected or time.monotonic() > deadline:
+            return count
+        time.sleep(0.2)
 
 
 def test_browsers_on_a_shared_studio_each_keep_their_own_history(browser, tmp_path):
@@ -117,20 +137,20 @@ def test_browsers_on_a_shared_studio_each_keep_their_own_history(browser, tmp_pa
     first, second = (browser.new_context(locale="en-US") for _ in range(2))
     with running_studio(settings) as shared:
         ann = first.new_page()
-        ann.goto(shared.url, wait_until="networkidle")
+        goto(ann, shared.url)
         speak_in_the_page(ann, "Only the first browser may hear this.")
-        assert history_count(ann) == 1
+        assert history_count(ann, 1) == 1
         bob = second.new_page()
-        bob.goto(shared.url, wait_until="networkidle")
-        assert history_count(bob) == 0
-        ann.reload(wait_until="networkidle")
-        assert history_count(ann) == 1
+        goto(bob, shared.url)
+        assert history_count(bob, 0) == 0
+        goto(ann)
+        assert history_count(ann, 1) == 1
     with running_studio(settings) as restarted:  # same folder, same port: a server restart
-        ann.goto(restarted.url, wait_until="networkidle")
-        assert history_count(ann) == 1
-        bob.goto(restarted.url, wait_until="networkidle")
-        assert history_count(bob) == 0
+        goto(ann, restarted.url)
+        assert history_count(ann, 1) == 1
+        goto(bob, restarted.url)
+        assert history_count(bob, 0) == 0
         speak_in_the_page(bob, "And this one is the second browser's.")
-        assert history_count(bob) == 1
-        ann.reload(wait_until="networkidle")
-        assert history_count(ann) == 1
+        assert history_count(bob, 1) == 1
+        goto(ann)
+        assert history_count(ann, 1) == 1

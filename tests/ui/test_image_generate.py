@@ -4,7 +4,6 @@ through the real `sd-txt2img` backend."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 
@@ -151,9 +150,10 @@ def test_history_puts_settings_back_and_the_button_generates_in_a_browser(browse
     client.predict(*ask(spec, prompt="a violet octopus", width=264, steps=3, seed=99), api_name=API)
     page = open_studio(browser, sd_studio, "en-US")
     page.get_by_role("tab", name="History").click()
-    newest = page.locator("#history-table").get_by_text(re.compile(r"-text_to_image-")).filter(visible=True)
-    newest.first.wait_for(timeout=10_000)
-    newest.first.click()
+    newest = page.locator("#history-gallery img").first
+    newest.wait_for(timeout=10_000)
+    newest.click()
+    page.get_by_text("a violet octopus").first.wait_for(timeout=10_000)  # its settings are shown
     page.get_by_role("button", name="Use these settings again").click()
     prompt = page.get_by_label("Prompt", exact=True).filter(visible=True)
     prompt.wait_for(timeout=10_000)

@@ -56,6 +56,29 @@ def test_style_image_streams_previews_then_a_png_with_settings(studio, content):
     assert {"result.png", "input.png", "style.png"} <= set(entry.files)
 
 
+def test_learned_default_mixes_two_styles_at_full_size(studio, content):
+    defaults = studio.client.view_api(return_format="dict", print_info=False)["named_endpoints"][ENDPOINT]
+    model = next(p for p in defaults["parameters"] if p["parameter_name"] == "model")
+    assert model["parameter_default"] == "neural-style"  # the learned network is the default
+    second = handle_file(str(STYLES / "stained-glass.jpg"))
+    _, png_path, status = studio.client.predict(
+        *args(content, STYLES / "swirling-strokes.jpg", strength=0.8, model="neural-style"),
+        *TAIL,
+        second,  # the settings added after the original ones: style2, blend, full size, method
+        0.3,
+        True,
+        "detail",
+        api_name=ENDPOINT,
+    )
+    assert "Styled (style-image)" in status
+    assert np.asarray(Image.open(png_path).convert("RGB")).shape == data.chelsea().shape
+    params = images.read_png_params(png_path)
+    assert params["model"] == "neural-style" and params["style_blend"] == 0.3
+    assert params["full_size"] is True and params["full_size_method"] == "detail"
+    entry = next(e for e in History(studio.settings.history_dir).entries(Owner.local()) if e.task == "style")
+    assert {"result.png", "input.png", "style.png", "style2.png"} <= set(entry.files)
+
+
 def test_quick_look_with_kept_colours(studio, content):
     _, png_path, status = studio.client.predict(
         *args(content, look="watercolour", strength=0.7, keep=True), *TAIL, api_name=ENDPOINT
@@ -71,6 +94,7 @@ def test_quick_look_with_kept_colours(studio, content):
         ({"look": "style-image"}, "No style image"),
         ({"look": "glitter"}, "Look must be one of|not in the list"),
         ({"model": "sd-nothing"}, "Model must be one of|not in the list"),
+        ({"look": "fixed-02"}, "needs the learned model"),  # classic-style has no fixed styles
     ],
 )
 def test_bad_requests_get_clear_messages(studio, content, change, message):

@@ -25,13 +25,14 @@ def test_environment_then_flags_override():
 def test_share_without_accounts_is_refused_with_a_clear_message():
     with pytest.raises(SettingsError, match="without accounts"):
         parse(["--share"], environ={})
-    assert parse(["--share", "--auth", "ann:secret,bob:other"], environ={}).has_accounts
+    shared = ["--share", "--auth", "ann:secret,bob:other", "--no-openai-api"]  # /v1 would need keys
+    assert parse(shared, environ={}).has_accounts
 
 
 def test_retention_keeps_everything_on_loopback_and_limits_a_shared_studio():
     assert parse([], environ={}).retention_limits() == (0.0, 0.0)
     assert from_env({"SPACE_ID": "someone/studio"}).retention_limits() == (7.0, 500.0)
-    lan = parse(["--host", "0.0.0.0", "--retention-days", "2.5"], environ={})
+    lan = parse(["--host", "0.0.0.0", "--retention-days", "2.5", "--no-openai-api"], environ={})
     assert lan.retention_limits() == (2.5, 500.0)
     assert parse(["--host", "::1"], environ={}).loopback
 
@@ -63,3 +64,22 @@ def test_hub_models_are_offered_after_the_embedded_defaults():
         for spec in getattr(settings, name)
     )
     assert parse(["--hub-models", "off"], environ={}).text_models == ("smollm2",)
+
+
+def test_the_openai_api_beyond_loopback_needs_keys(tmp_path):
+    with pytest.raises(SettingsError, match="without API keys"):
+        parse(["--host", "0.0.0.0"], environ={})
+    assert parse(["--host", "0.0.0.0", "--no-openai-api"], environ={}).openai_api is False
+    assert parse(["--host", "::1"], environ={}).api_key_names() == {}
+    keys = parse(["--host", "0.0.0.0", "--api-keys", "ann:sk-ann-12345678, sk-plain-1234"], environ={})
+    assert keys.api_key_names() == {"sk-ann-12345678": "ann", "sk-plain-1234": ""}
+    key_file = tmp_path / "keys.txt"
+    key_file.write_text("# team\nbob:sk-bob-12345678\n\nsk-ci-123456789\n")
+    assert Settings(api_keys=str(key_file)).api_key_names() == {
+        "sk-bob-12345678": "bob",
+        "sk-ci-123456789": "",
+    }
+    for bad in ("short", "ann:sk-one-12345678,bob:sk-one-12345678", str(tmp_path / "missing.txt")):
+        with pytest.raises(SettingsError):
+            Settings(api_keys=bad).api_key_names()
+    assert from_env({"SPACE_ID": "someone/studio"}).openai_api is False

@@ -16,6 +16,7 @@ from genai_studio.backends.base import Backend, Progress, Result, Task
 from genai_studio.backends.image import lab, style_patch
 from genai_studio.backends.image.style_looks import apply_look
 from genai_studio.backends.image.style_request import STYLE_IMAGE, StyleRequest
+from genai_studio.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ class ClassicStyle(Backend[StyleRequest]):
 
     def run(self, request: StyleRequest, cancel: threading.Event) -> Iterator[Progress | Result]:
         started = time.perf_counter()
+        if request.fixed_index is not None:
+            raise InvalidInput(f"The fixed style {request.look} needs the learned model (neural-style).")
         if request.look == STYLE_IMAGE:
             yield Progress("Matching style patches…", 0.0)
             seed = request.seed if request.seed is not None else int(np.random.default_rng().integers(2**31))

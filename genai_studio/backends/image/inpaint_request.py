@@ -68,6 +68,15 @@ def choose_method(mask: np.ndarray) -> str:
     return "telea" if deep_share(mask) < DEEP_SHARE_MAX else "patchmatch"
 
 
+def read_mask(size: tuple[int, int], mask_layers: list[Any] | None, mask_upload: object) -> np.ndarray:
+    """The union of the painted brush layers and the uploaded mask (white = fill) for an image
+    of `size` (width, height); all False when neither marks anything."""
+    mask = images.mask_from_layers(mask_layers, size)
+    if mask_upload is not None and not (isinstance(mask_upload, str) and not mask_upload.strip()):
+        mask |= images.mask_from_upload(mask_upload, size)
+    return mask
+
+
 def build_inpaint_request(
     settings: Settings,
     *,
@@ -90,9 +99,7 @@ def build_inpaint_request(
     """
     method = choice(method, field="Method", options=METHODS)
     picture = images.load_image(image, field="The image")
-    mask = images.mask_from_layers(mask_layers, picture.size)
-    if mask_upload is not None and not (isinstance(mask_upload, str) and not mask_upload.strip()):
-        mask |= images.mask_from_upload(mask_upload, picture.size)
+    mask = read_mask(picture.size, mask_layers, mask_upload)
     images.check_mask(mask, allow_full=allow_full_mask)
     diffusion = diffusion_fields(
         prompt=prompt, negative_prompt=negative_prompt, steps=steps, guidance=guidance, seed=seed

@@ -7,12 +7,12 @@ by a random one here, so the history always records the seed that made the piece
 
 from __future__ import annotations
 
-import io
 import secrets
 from dataclasses import dataclass
 
 import numpy as np
 
+from genai_studio.audio_files import wav_bytes
 from genai_studio.backends.music.plan import (
     KEYS,
     MAX_BPM,
@@ -79,15 +79,6 @@ class MusicOutput:
 
     def wav_bytes(self) -> bytes:
         return wav_bytes(self.sample_rate, self.audio)
-
-
-def wav_bytes(sample_rate: int, audio: np.ndarray) -> bytes:
-    """16-bit WAV file bytes of float audio (a download, or one streamed chunk)."""
-    import soundfile
-
-    buffer = io.BytesIO()
-    soundfile.write(buffer, audio, sample_rate, format="WAV", subtype="PCM_16")
-    return buffer.getvalue()
 
 
 def make_plan(

@@ -48,8 +48,12 @@ class SpeechBackend(Backend[SpeechRequest]):
         """One sentence as mono samples at `self.sample_rate` (may be empty if unpronounceable)."""
 
     def run(self, request: SpeechRequest, cancel: threading.Event) -> Iterator[Progress | Result[Audio]]:
-        """Yield one audio chunk per sentence as soon as it is made, then the whole recording."""
+        """Yield one Progress per sentence, in order, with its audio as soon as it is made (empty
+        if the sentence was unpronounceable), then the whole recording. A request that does not
+        `keep_audio` gets an empty recording: its caller keeps the chunks (long-form narration
+        writes them to a file, so memory does not grow with the length of the text)."""
         chunks: list[np.ndarray] = []
+        samples = 0
         total = len(request.sentences)
         for index, sentence in enumerate(request.sentences, 1):
             if cancel.is_set():
@@ -57,10 +61,11 @@ class SpeechBackend(Backend[SpeechRequest]):
             audio = np.clip(np.asarray(self.synthesize(sentence, request), np.float32).reshape(-1), -1.0, 1.0)
             if not self.native_speed and request.speed != 1.0 and audio.size:
                 audio = _stretch(audio, request.speed)
-            if audio.size:
+            samples += audio.size
+            if audio.size and request.keep_audio:
                 chunks.append(audio)
-                yield Progress(f"Sentence {index} of {total}", index / total, (self.sample_rate, audio))
-        if not chunks and not cancel.is_set():
+            yield Progress(f"Sentence {index} of {total}", index / total, (self.sample_rate, audio))
+        if not samples and not cancel.is_set():
             raise InvalidInput(
                 f"{self.label} could not pronounce this text. Check the language, or pick a model "
                 "that speaks it (espeak-ng speaks Mandarin and 100+ other languages)."
@@ -70,7 +75,7 @@ class SpeechBackend(Backend[SpeechRequest]):
             **request.params(),
             "model": self.label,
             "sample_rate": self.sample_rate,
-            "seconds": round(full.size / self.sample_rate, 3),
+            "seconds": round(samples / self.sample_rate, 3),
             "stopped": cancel.is_set(),
         }
         yield Result((self.sample_rate, full), params=params)

@@ -1,7 +1,8 @@
 """The speech request every speech backend takes, and the function that checks user values.
 
 The text limit is documented for users: about five minutes of speech, which keeps one
-request from holding the shared worker for long.
+request from holding the shared worker for long. Long-form narration (genai_studio.narration)
+takes a chapter, since it writes audio to disk as it goes and can be stopped and continued.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from genai_studio.errors import InvalidInput
 from genai_studio.inputs import bounded_number, clean_text
 
 MAX_TEXT_CHARS = 5_000
+MAX_NARRATION_CHARS = 100_000  # long-form narration: a chapter, written to disk as it is spoken
 MIN_SPEED = 0.5
 MAX_SPEED = 2.0
 
@@ -25,6 +27,7 @@ class SpeechRequest:
     voice: str
     language: str
     speed: float = 1.0
+    keep_audio: bool = True  # False: the Result holds no audio; the caller keeps each chunk
 
     def params(self) -> dict[str, object]:
         return {"text": self.text, "voice": self.voice, "language": self.language, "speed": self.speed}
@@ -47,9 +50,10 @@ def build_request(
     speed: object = 1.0,
     voices: Mapping[str, str],
     languages: Mapping[str, str],
+    max_chars: int = MAX_TEXT_CHARS,
 ) -> SpeechRequest:
     """Check every user value against the chosen model's voices and languages; raises InvalidInput."""
-    cleaned = clean_text(text, field="Text", max_chars=MAX_TEXT_CHARS).strip()
+    cleaned = clean_text(text, field="Text", max_chars=max_chars).strip()
     if not is_speakable(cleaned):
         raise InvalidInput("The text has nothing to say: write some words, not only punctuation or emoji.")
     return SpeechRequest(

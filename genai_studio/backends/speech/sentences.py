@@ -77,3 +77,9 @@ def split_sentences(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[str]
         for sentence in _split_paragraph(paragraph.strip()):
             sentences.extend(piece for piece in _shorten(sentence, max_chars) if is_speakable(piece))
     return sentences
+
+
+def clauses(sentence: str, max_chars: int) -> list[str]:
+    """`sentence` cut at clause punctuation (then spaces) into pieces of at most `max_chars`
+    (one subtitle cue each); a short sentence is one piece."""
+    return [piece for piece in _shorten(sentence.strip(), max_chars) if piece] or [sentence.strip()]

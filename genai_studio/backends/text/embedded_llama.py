@@ -83,8 +83,19 @@ class LocalGGUF(Backend[TextRequest]):
                 seed=request.seed,
                 stream=True,
             )
-            pieces = (chunk["choices"][0]["delta"].get("content") or "" for chunk in chunks)
-            yield from stream_text(pieces, cancel, request, model=self.label)
+            prompt_tokens: list[int] = []
+
+            def pieces() -> Iterator[str]:
+                for chunk in chunks:
+                    text = chunk["choices"][0]["delta"].get("content") or ""
+                    if text and not prompt_tokens:  # the prompt is in the context, nothing else yet
+                        prompt_tokens.append(self._llm.n_tokens)
+                    yield text
+
+            for item in stream_text(pieces(), cancel, request, self._count_tokens, model=self.label):
+                if isinstance(item, Result):
+                    item.params["prompt_tokens"] = prompt_tokens[0] if prompt_tokens else 0
+                yield item
         except ValueError as exc:
             if "context window" in str(exc):
                 raise InvalidInput(
@@ -92,6 +103,9 @@ class LocalGGUF(Backend[TextRequest]):
                     "clear the conversation or shorten the prompt."
                 ) from exc
             raise
+
+    def _count_tokens(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode(), add_bos=False, special=True))
 
     def unload(self) -> None:
         if self._llm is not None:

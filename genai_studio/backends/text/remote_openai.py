@@ -10,21 +10,15 @@ fields, so each server's default applies.
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from collections.abc import Iterator
-from urllib.parse import urldefrag
 
 import httpx
 
-from genai_studio.backends.base import READY, Availability, Backend, Progress, Result, Task
+from genai_studio.backends.base import Availability, Backend, Progress, Result, Task
+from genai_studio.backends.remote import RemoteServer
 from genai_studio.backends.text.request import TextRequest, stream_text
 from genai_studio.errors import ModelUnavailable
-
-log = logging.getLogger(__name__)
-
-CONNECT_TIMEOUT_S = 5.0
-READ_TIMEOUT_S = 120.0
 
 
 class OpenAICompatible(Backend[TextRequest]):
@@ -36,67 +30,63 @@ class OpenAICompatible(Backend[TextRequest]):
 
     def __init__(self, ref, settings) -> None:
         super().__init__(ref, settings)
-        url, self._model_name = urldefrag(ref)
-        self.base_url = url.rstrip("/")
+        self.server = RemoteServer(ref, settings, "text")
         self._client: httpx.Client | None = None
 
     @property
     def label(self) -> str:
-        return f"{self._model_name or 'server default'} at {self.base_url} (OpenAI-compatible)"
+        return self.server.label("text")
 
     def available(self) -> Availability:
-        if not self.base_url.startswith(("http://", "https://")):
-            return Availability(False, f"{self.base_url!r} is not an http(s) URL")
-        return READY
-
-    def _headers(self) -> dict[str, str]:
-        key = self.settings.remote_api_key
-        return {"Authorization": f"Bearer {key}"} if key else {}
+        return self.server.availability()
 
     def load(self, device: str) -> None:
-        timeout = httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
-        self._client = httpx.Client(timeout=timeout, headers=self._headers())
-        try:
-            response = self._client.get(f"{self.base_url}/models")
-            response.raise_for_status()
-            models = [m["id"] for m in response.json().get("data", [])]
-        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-            self.unload()
-            raise ModelUnavailable(f"The text server at {self.base_url} did not answer: {exc}") from exc
-        if not self._model_name and models:
-            self._model_name = models[0]
-        log.info("remote text server %s serves %s", self.base_url, models)
+        self.server.connect("text")
+        self._client = httpx.Client(timeout=self.server.timeout, headers=self.server.headers)
 
-    def _pieces(self, response: httpx.Response) -> Iterator[str]:
+    def _pieces(self, response: httpx.Response, usage: dict[str, int]) -> Iterator[str]:
         for line in response.iter_lines():
             if not line.startswith("data:"):
                 continue
             data = line[len("data:") :].strip()
             if data == "[DONE]":
                 return
-            choices = json.loads(data).get("choices") or [{}]
+            chunk = json.loads(data)
+            if chunk.get("error"):
+                raise ModelUnavailable(f"The text server failed: {chunk['error'].get('message')}")
+            usage.update(chunk.get("usage") or {})
+            choices = chunk.get("choices") or [{}]
             yield (choices[0].get("delta") or {}).get("content") or ""
 
     def run(self, request: TextRequest, cancel: threading.Event) -> Iterator[Progress | Result]:
         if self._client is None:
             raise RuntimeError("run() before load()")
         body = {
-            "model": self._model_name or "default",
+            "model": self.server.model_name or "default",
             "messages": request.chat(),
             "max_tokens": request.max_new_tokens,
             "temperature": request.temperature,
             "top_p": request.top_p,
             "seed": request.seed,
             "stream": True,
+            "stream_options": {"include_usage": True},  # servers that do not know it ignore it
         }
+        if request.stop:
+            body["stop"] = list(request.stop)
+        usage: dict[str, int] = {}
+        url = f"{self.server.base_url}/chat/completions"
         try:
-            with self._client.stream("POST", f"{self.base_url}/chat/completions", json=body) as response:
+            with self._client.stream("POST", url, json=body) as response:
                 if response.status_code != 200:
-                    detail = response.read().decode(errors="replace")[:300]
-                    raise ModelUnavailable(f"The text server answered {response.status_code}: {detail}")
-                yield from stream_text(self._pieces(response), cancel, request, model=self.label)
+                    response.read()
+                    self.server.raise_for_error(response)
+                for item in stream_text(self._pieces(response, usage), cancel, request, model=self.label):
+                    if isinstance(item, Result) and usage:
+                        item.params["prompt_tokens"] = usage.get("prompt_tokens", 0)
+                        item.params["completion_tokens"] = usage.get("completion_tokens", 0)
+                    yield item
         except httpx.HTTPError as exc:
-            raise ModelUnavailable(f"Lost the text server at {self.base_url}: {exc}") from exc
+            raise ModelUnavailable(f"Lost the text server at {self.server.base_url}: {exc}") from exc
 
     def unload(self) -> None:
         if self._client is not None:

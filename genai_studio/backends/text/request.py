@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 
 from genai_studio.backends.base import Progress, Result
 from genai_studio.config import Settings
+from genai_studio.errors import InvalidInput
 from genai_studio.inputs import bounded_int, bounded_number, choice, clean_text
 
 
@@ -59,6 +60,7 @@ class TextRequest:
     top_p: float = 0.95
     seed: int = 0
     repetition_penalty: float = 1.1  # small models loop without it
+    stop: tuple[str, ...] = ()  # generation ends before the first of these; they are not output
 
     def chat(self) -> list[dict[str, str]]:
         """The messages as OpenAI-style dicts, which llama.cpp, transformers and servers take."""
@@ -71,10 +73,15 @@ class TextRequest:
             "top_p": self.top_p,
             "seed": self.seed,
             "repetition_penalty": self.repetition_penalty,
+            "stop": list(self.stop),
         }
 
 
 MAX_SEED = 2**31 - 1
+MAX_STOPS = 4  # as the OpenAI API
+MAX_STOP_CHARS = 200
+ROLES = ("system", "user", "assistant")
+MAX_MESSAGES = 200
 
 
 def build_request(
@@ -107,6 +114,87 @@ def build_request(
     for user, assistant in history:
         messages += [Message("user", user), Message("assistant", assistant)]
     messages.append(Message("user", MODES[mode].template.format(text=text)))
+    return _checked(
+        settings,
+        messages,
+        max_new_tokens=max_new_tokens,
+        temperature=temperature,
+        top_p=top_p,
+        seed=seed,
+        repetition_penalty=repetition_penalty,
+    )
+
+
+def build_chat_request(
+    settings: Settings,
+    *,
+    messages: object,
+    max_new_tokens: object = 256,
+    temperature: object = 0.7,
+    top_p: object = 0.95,
+    seed: object = -1,
+    repetition_penalty: object = 1.1,
+    stop: object = None,
+) -> TextRequest:
+    """A request from a whole conversation as API callers send it: (role, text) pairs, roles
+    system, user or assistant, the last one from the user. Same checks as `build_request`;
+    the prompt limit holds for the conversation's text as a whole. Raises InvalidInput."""
+    if not isinstance(messages, (list, tuple)) or not messages:
+        raise InvalidInput("Messages must be a non-empty list of (role, content) messages.")
+    if len(messages) > MAX_MESSAGES:
+        raise InvalidInput(f"Too many messages: {len(messages)} (limit {MAX_MESSAGES}).")
+    checked: list[Message] = []
+    budget = settings.max_prompt_chars
+    for index, pair in enumerate(messages):
+        role, content = pair if isinstance(pair, (list, tuple)) and len(pair) == 2 else (None, None)
+        role = choice(role, field=f"Message {index + 1}'s role", options=ROLES)
+        text = clean_text(
+            content, field=f"Message {index + 1}", max_chars=max(budget, 0), allow_empty=role != "user"
+        )
+        budget -= len(text)
+        checked.append(Message(role, text))
+    if budget < 0:
+        raise InvalidInput(
+            f"The conversation is too long: more than {settings.max_prompt_chars:,} characters in all."
+        )
+    if checked[-1].role != "user":
+        raise InvalidInput("The last message must come from the user.")
+    return _checked(
+        settings,
+        checked,
+        max_new_tokens=max_new_tokens,
+        temperature=temperature,
+        top_p=top_p,
+        seed=seed,
+        repetition_penalty=repetition_penalty,
+        stop=stop,
+    )
+
+
+def _stops(value: object) -> tuple[str, ...]:
+    """Stop sequences: none, one string or a list of up to MAX_STOPS non-empty strings."""
+    if value is None:
+        return ()
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, (list, tuple)) or len(values) > MAX_STOPS:
+        raise InvalidInput(f"Stop must be a text or a list of at most {MAX_STOPS} texts.")
+    if not all(isinstance(v, str) and 0 < len(v) <= MAX_STOP_CHARS for v in values):
+        raise InvalidInput(f"Each stop sequence must be text of 1 to {MAX_STOP_CHARS} characters.")
+    return tuple(dict.fromkeys(values))
+
+
+def _checked(
+    settings: Settings,
+    messages: list[Message],
+    *,
+    max_new_tokens: object,
+    temperature: object,
+    top_p: object,
+    seed: object,
+    repetition_penalty: object,
+    stop: object = None,
+) -> TextRequest:
+    """The request with every sampling value checked; a seed below 0 becomes a random one."""
     seed_value = bounded_int(seed, field="Seed", low=-1, high=MAX_SEED)
     return TextRequest(
         messages=tuple(messages),
@@ -117,23 +205,64 @@ def build_request(
         top_p=bounded_number(top_p, field="Top-p", low=0.01, high=1.0),
         seed=random.randint(0, MAX_SEED) if seed_value < 0 else seed_value,
         repetition_penalty=bounded_number(repetition_penalty, field="Repetition penalty", low=1.0, high=2.0),
+        stop=_stops(stop),
     )
 
 
 def stream_text(
-    pieces: Iterable[str], cancel: threading.Event, request: TextRequest, **info: object
+    pieces: Iterable[str],
+    cancel: threading.Event,
+    request: TextRequest,
+    count_tokens: Callable[[str], int] | None = None,
+    **info: object,
 ) -> Iterator[Progress | Result[str]]:
-    """Yield each text piece as Progress, stop when `cancel` is set, finish with the text."""
+    """Yield each text piece as Progress, stop when `cancel` is set or a stop sequence comes
+    (text that could begin one is held back until it cannot), finish with the text.
+
+    `count_tokens` (text -> tokens, from the model's tokenizer) lets the Result say how many
+    tokens were made (`completion_tokens`); without it each piece counts as one token.
+    """
     made: list[str] = []
+    held = ""  # text that may be the start of a stop sequence
+    pieces_seen = 0
+    stopped_by_sequence = False
+    longest = max((len(s) for s in request.stop), default=0)
     try:
         for piece in pieces:
             if cancel.is_set():
                 break
-            if piece:
-                made.append(piece)
-                yield Progress(partial=piece)
+            if not piece:
+                continue
+            pieces_seen += 1
+            held += piece
+            found = [i for i in (held.find(s) for s in request.stop) if i >= 0]
+            if found:
+                held, stopped_by_sequence = held[: min(found)], True
+            keep = 0 if stopped_by_sequence else _stop_prefix_length(held, request.stop, longest)
+            ready, held = held[: len(held) - keep], held[len(held) - keep :]
+            if ready:
+                made.append(ready)
+                yield Progress(partial=ready)
+            if stopped_by_sequence:
+                break
     finally:
         close = getattr(pieces, "close", None)
         if close is not None:
             close()  # stops the model's own loop now, not at garbage collection
-    yield Result("".join(made), params={**request.params(), **info, "stopped": cancel.is_set()})
+    if held and not cancel.is_set():
+        made.append(held)
+        yield Progress(partial=held)
+    text = "".join(made)
+    tokens = count_tokens(text) if count_tokens is not None and text else pieces_seen
+    params = {**request.params(), **info, "stopped": cancel.is_set(), "completion_tokens": tokens}
+    params["finish_reason"] = "stop" if stopped_by_sequence or tokens < request.max_new_tokens else "length"
+    yield Result(text, params=params)
+
+
+def _stop_prefix_length(text: str, stops: Sequence[str], longest: int) -> int:
+    """Length of the longest end of `text` that begins some stop sequence (0 if none)."""
+    for length in range(min(longest - 1, len(text)), 0, -1):
+        tail = text[-length:]
+        if any(stop.startswith(tail) for stop in stops):
+            return length
+    return 0

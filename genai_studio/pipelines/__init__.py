@@ -1,0 +1,1 @@
+"""Pipelines: work that takes several tasks, composed as requests run through the manager."""

@@ -1,0 +1,132 @@
+"""Subtitles (SRT and WebVTT) timed from the audio actually made, one cue per sentence.
+
+A speech backend makes audio sentence by sentence, so each sentence's place in the
+recording is known exactly from its sample count (plus any pause put between sentences).
+`CueTimeline` keeps that running clock. A cue starts where the sentence's voice starts (its
+leading silence skipped) and ends where it stops. A sentence too long to read as one
+subtitle (more than two lines) is split at clauses, each clause timed by its share of the
+sentence's letters.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from genai_studio.backends.speech.sentences import clauses
+
+LINE_CHARS = 42  # the usual subtitle line: two of them per cue at most
+CJK_LINE_CHARS = 20  # Chinese characters are twice as wide
+MAX_CUE_CHARS = 2 * LINE_CHARS
+SILENCE_DB = -40.0  # below the sentence's peak by this much counts as silence
+MIN_CUE_S = 0.001
+
+
+@dataclass(frozen=True)
+class Cue:
+    start: float  # seconds
+    end: float
+    text: str
+
+
+def _speakable_chars(text: str) -> int:
+    return sum(unicodedata.category(ch)[0] in "LN" for ch in text) or 1
+
+
+def _lines(text: str) -> list[str]:
+    """At most ~42 columns a line; text without spaces (Chinese) is cut every 20 characters."""
+    text = " ".join(text.split())
+    if " " not in text:
+        return [text[i : i + CJK_LINE_CHARS] for i in range(0, len(text), CJK_LINE_CHARS)] or [""]
+    return textwrap.wrap(text, LINE_CHARS, break_long_words=True) or [""]
+
+
+def voiced_range(audio: np.ndarray) -> tuple[int, int]:
+    """(first, end) sample offsets of the voice in one sentence's audio, its silence trimmed."""
+    level = np.abs(np.asarray(audio, np.float32).reshape(-1))
+    if not level.size or level.max() <= 0:
+        return 0, level.size
+    loud = np.flatnonzero(level >= level.max() * 10 ** (SILENCE_DB / 20))
+    return int(loud[0]), int(loud[-1]) + 1
+
+
+class CueTimeline:
+    """The running clock of a recording made piece by piece: speech and pauses, in order."""
+
+    def __init__(self, rate: int, start: float = 0.0, cues: Iterable[Cue] = ()) -> None:
+        self.rate = rate
+        self.seconds = start  # where the next piece begins
+        self.cues: list[Cue] = list(cues)
+
+    def speech(self, text: str, samples: int, voiced: tuple[int, int] | None = None) -> None:
+        """One sentence spoken in `samples` samples; `voiced` is where its voice is within them."""
+        first, end = voiced if voiced is not None else (0, samples)
+        start = self.seconds + first / self.rate
+        stop = self.seconds + max(end, first) / self.rate
+        self.seconds += samples / self.rate
+        parts = clauses(text, MAX_CUE_CHARS)
+        weights = np.cumsum([0] + [_speakable_chars(part) for part in parts])
+        bounds = start + (stop - start) * weights / weights[-1]
+        for part, begin, finish in zip(parts, bounds[:-1], bounds[1:], strict=True):
+            self.cues.append(Cue(round(begin, 3), round(max(finish, begin + MIN_CUE_S), 3), part))
+
+    def silence(self, samples: int) -> None:
+        self.seconds += samples / self.rate
+
+
+def sentence_cues(
+    sentences: Sequence[str], audio: Sequence[np.ndarray], rate: int, pause_samples: int = 0
+) -> list[Cue]:
+    """Cues for sentences spoken one after another, with `pause_samples` of silence between."""
+    timeline = CueTimeline(rate)
+    for index, (sentence, chunk) in enumerate(zip(sentences, audio, strict=True)):
+        if index and pause_samples:
+            timeline.silence(pause_samples)
+        timeline.speech(sentence, len(chunk), voiced_range(chunk))
+    return timeline.cues
+
+
+def _stamp(seconds: float, separator: str) -> str:
+    millis = max(0, round(seconds * 1000))
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    secs, millis = divmod(millis, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+
+
+def to_srt(cues: Iterable[Cue]) -> str:
+    """SubRip: numbered cues, `hh:mm:ss,mmm` times, a blank line after each."""
+    blocks = [
+        f"{number}\n{_stamp(cue.start, ',')} --> {_stamp(cue.end, ',')}\n" + "\n".join(_lines(cue.text))
+        for number, cue in enumerate(cues, 1)
+    ]
+    return "".join(block + "\n\n" for block in blocks)
+
+
+def _vtt_text(text: str) -> str:
+    """Cue text may not hold `-->`, and &, < and > are markup in WebVTT."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.replace("--&gt;", "→")
+
+
+def to_webvtt(cues: Iterable[Cue]) -> str:
+    """WebVTT: a `WEBVTT` header, `hh:mm:ss.mmm` times, a blank line after each cue."""
+    blocks = [
+        f"{_stamp(cue.start, '.')} --> {_stamp(cue.end, '.')}\n" + "\n".join(_lines(_vtt_text(cue.text)))
+        for cue in cues
+    ]
+    return "WEBVTT\n\n" + "".join(block + "\n\n" for block in blocks)
+
+
+def cues_to_json(cues: Iterable[Cue]) -> str:
+    """Cues as JSON, kept with a stopped narration so a continuation adds to them."""
+    return json.dumps([[cue.start, cue.end, cue.text] for cue in cues], ensure_ascii=False)
+
+
+def cues_from_json(data: str) -> list[Cue]:
+    return [Cue(float(start), float(end), str(text)) for start, end, text in json.loads(data)]

@@ -1,0 +1,209 @@
+"""The Restore sub-tab driven through gradio_client and a real browser against the launched
+studio: find the damage, correct it, restore, every step in History, Stop, bad inputs."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from PIL import Image
+
+from bench.damage_synth import damage, square_photo
+from bench.restore import TOLERANCE, precision_recall
+from genai_studio import images
+from genai_studio.history import History
+from genai_studio.owners import Owner
+from tests.e2e.test_browser import browser, open_studio  # noqa: F401 - the shared browser fixture
+from tests.ui.test_text_tab import OUT_OF_BOUNDS
+from tests.unit.test_images import png_header_only
+
+FIND, RESTORE = "/find_damage", "/restore_photo"
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("restore-inputs")
+    aged = damage(square_photo("chelsea", 384), ("scratches", "dust", "tears"), seed=6)
+    grey = np.repeat(aged.image.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
+    Image.fromarray(grey).save(folder / "old.png")
+    Image.fromarray(square_photo("coffee", 256)).save(folder / "reference.png")
+    hole = np.zeros((384, 384), np.uint8)
+    hole[80:300, 60:330] = 255  # a large hole: PatchMatch takes a while, long enough to Stop
+    Image.fromarray(hole).save(folder / "hole.png")
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "fake.png").write_bytes(b"this is not a picture at all" * 20)
+    (folder / "bomb.png").write_bytes(png_header_only(20000, 20000))
+    Image.new("RGB", (1, 1)).save(folder / "dot.png")
+    return {"dir": folder, "truth": aged.mask, "photo": grey}
+
+
+def editor(path, layers=()):
+    return {
+        "background": handle_file(str(path)),
+        "layers": [handle_file(str(p)) for p in layers],
+        "composite": None,
+    }
+
+
+def local(file) -> str:
+    """The downloaded path of an image the server returned (a path, or a file dict)."""
+    return file["path"] if isinstance(file, dict) else file
+
+
+def returned(value):
+    """An editor value as the server returned it, sent back as the next input."""
+    return editor(local(value["background"]), [local(layer) for layer in value["layers"]])
+
+
+def restore(client, editor_value, mask=None, colour="none", reference=None, method="auto"):
+    return client.submit(
+        editor_value,
+        None if mask is None else handle_file(str(mask)),
+        "classic-inpaint",
+        method,
+        colour,
+        "classic-colorize",
+        None,
+        None if reference is None else handle_file(str(reference)),
+        api_name=RESTORE,
+    )
+
+
+def entries(studio, since: float):
+    return [
+        e
+        for e in History(studio.settings.history_dir).entries(Owner.local())
+        if e.task == "restore" and e.created >= since
+    ]
+
+
+def test_find_damage_then_restore_saves_every_step(studio, files):
+    folder, started = files["dir"], time.time()
+    painted, for_hints, status = studio.client.predict(editor(folder / "old.png"), 0.5, api_name=FIND)
+    assert status.startswith("Found damage on") and for_hints["layers"] == []
+    layer = np.asarray(Image.open(local(painted["layers"][0])).convert("RGBA"))
+    found = layer[:, :, 3] > 0
+    precision, recall = precision_recall(found, files["truth"], TOLERANCE)
+    assert precision > 0.4 and recall > 0.6, (precision, recall)
+
+    job = restore(studio.client, returned(painted), colour="reference", reference=folder / "reference.png")
+    (before, after), png, status, steps = job.result()
+    assert status == "Restored in 2 step(s)." and [s["caption"] for s in steps] == [
+        "photo",
+        "fill",
+        "colorize",
+    ]
+    result = np.asarray(Image.open(png))
+    assert Image.open(local(before)).size == Image.open(local(after)).size == (384, 384)  # photo vs final
+    assert result.shape == files["photo"].shape and np.ptp(result.astype(int), axis=2).mean() > 5
+    saved = {e.params["step"]: e for e in entries(studio, started)}
+    assert set(saved) == {"detect", "fill", "colorize"}
+    fill = saved["fill"]
+    assert fill.params["colour_method"] == "reference"
+    assert fill.params["restore_steps"] == ["fill", "colorize"]
+    mask = np.asarray(Image.open(fill.file("mask.png"))) > 0
+    assert np.array_equal(mask, found)  # the mask filled is the one shown
+    filled = np.asarray(Image.open(fill.file("result.png")))
+    assert np.array_equal(filled[~mask], files["photo"][~mask])
+    assert images.read_png_params(png)["step"] == "colorize"
+    assert np.array_equal(np.asarray(Image.open(saved["colorize"].file("input.png"))), filled)
+
+
+def test_an_uploaded_mask_is_restored_without_finding(studio, files):
+    folder = files["dir"]
+    _, png, status, steps = restore(studio.client, editor(folder / "old.png"), folder / "hole.png").result()
+    assert status == "Restored in 1 step(s)." and len(steps) == 2
+    assert Image.open(png).size == (384, 384)
+
+
+def test_stop_during_the_fill_starts_no_further_step(studio, files):
+    """A running step ends (an OpenCV or PatchMatch call is not interrupted, and what it made
+    is kept in History); the colorize step after it never starts."""
+    folder, started = files["dir"], time.time()
+    client = Client(studio.url, verbose=False, httpx_kwargs={"timeout": 60})  # the fill keeps both cores busy
+    job = restore(
+        client, editor(folder / "old.png"), folder / "hole.png", "reference", folder / "reference.png"
+    )
+    deadline = time.monotonic() + 60
+    while not any("patchmatch" in str(out[2]) for out in job.outputs()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    job.cancel()
+    stopped_at = time.monotonic()
+    while not job.done() and time.monotonic() - stopped_at < 60:
+        time.sleep(0.05)
+    assert job.done()
+    time.sleep(3.0)  # a colorize step would be saved within a second
+    assert {e.params["step"] for e in entries(studio, started)} <= {"fill"}
+    assert not any("Colorized" in str(out[2]) or "Restored" in str(out[2]) for out in job.outputs())
+    quick = restore(client, editor(folder / "old.png"), folder / "hole.png", method="telea")
+    assert quick.result(timeout=60)[2] == "Restored in 1 step(s)."  # Stop freed the worker
+
+
+@pytest.mark.parametrize(
+    ("background", "message"),
+    [
+        ("empty.png", "empty file"),
+        ("fake.png", "not an image"),
+        ("bomb.png", "too large"),
+        ("dot.png", "too small: 1x1"),
+    ],
+)
+def test_bad_photos_get_a_clear_message_and_the_server_keeps_serving(studio, files, background, message):
+    folder = files["dir"]
+    with pytest.raises(Exception, match=message):
+        studio.client.predict(editor(folder / background), 0.5, api_name=FIND)
+    with pytest.raises(Exception, match=message):
+        restore(studio.client, editor(folder / background), folder / "hole.png").result()
+    assert studio.client.predict(editor(folder / "old.png"), 0.5, api_name=FIND)[2].startswith("Found")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({}, "Nothing to restore"),
+        ({"colour": "hints"}, "No colour hints"),
+        ({"colour": "reference"}, "No reference photo"),
+        ({"colour": "sepia"}, r"Colorize must be one of|not in the list"),
+    ],
+)
+def test_bad_choices_are_refused_before_anything_runs(studio, files, kwargs, message):
+    with pytest.raises(Exception, match=message):
+        restore(studio.client, editor(files["dir"] / "old.png"), **kwargs).result()
+
+
+@pytest.mark.parametrize("value", [7, -1])
+def test_bad_sensitivity_is_refused(studio, files, value):
+    with pytest.raises(Exception, match=rf"{OUT_OF_BOUNDS}|Sensitivity must be"):
+        studio.client.predict(editor(files["dir"] / "old.png"), value, api_name=FIND)
+
+
+@pytest.mark.browser
+def test_find_correct_and_restore_in_a_browser(browser, studio, files):  # noqa: F811
+    """Pick the example photo, Find damage, paint one more stroke with the brush, Restore."""
+    started = time.time()
+    page = open_studio(browser, studio, "en-US")
+    page.get_by_role("tab", name="Image").click()
+    page.get_by_role("tab", name="Restore").click()
+    page.get_by_text("camera_damaged").first.click()
+    page.get_by_role("button", name="Find damage").click()
+    page.get_by_text(re.compile(r"Found damage on")).wait_for(timeout=60_000)
+    page.get_by_role("button", name="Brush", exact=True).first.click()
+    canvas = page.locator("canvas").first.bounding_box()
+    scale = min(canvas["width"] / 512, canvas["height"] / 512)  # the example is 512x512, centred
+    left = canvas["x"] + (canvas["width"] - 512 * scale) / 2
+    top = canvas["y"] + (canvas["height"] - 512 * scale) / 2
+    page.mouse.move(left + 60 * scale, top + 40 * scale)
+    page.mouse.down()
+    for step in range(20):
+        page.mouse.move(left + (60 + 6 * step) * scale, top + 40 * scale, steps=2)
+    page.mouse.up()
+    page.get_by_role("button", name="Restore", exact=True).click()
+    page.get_by_text(re.compile(r"Restored in 1 step")).wait_for(timeout=90_000)
+    saved = {e.params["step"]: e for e in entries(studio, started)}
+    found = np.asarray(Image.open(saved["detect"].file("mask.png"))) > 0
+    filled = np.asarray(Image.open(saved["fill"].file("mask.png"))) > 0
+    assert filled[36:44, 70:170].mean() > 0.5, "the painted stroke is part of the mask filled"
+    assert (filled & found).sum() > 0.9 * found.sum(), "and so is the damage found"

@@ -22,6 +22,8 @@ from genai_studio.errors import ModelUnavailable, OutOfMemory, StudioError
 log = logging.getLogger(__name__)
 
 BackendFactory = Callable[[str, Settings], Backend]
+# Runs a hub model's job somewhere else and streams its batches: (manager, spec, request, every).
+GpuRunner = Callable[["ModelManager", str, Any, float], Iterator[list[Progress | Result]]]
 
 
 @dataclass
@@ -45,6 +47,9 @@ class ModelManager:
         self._lock = threading.Lock()
         self._resident: OrderedDict[str, Backend] = OrderedDict()
         self._sizes: dict[str, float] = {}
+        # Where hub models run their jobs instead of here (ZeroGPU's GPU worker: the UI sets it,
+        # genai_studio.ui.zerogpu); embedded and remote models always run here.
+        self.gpu_runner: GpuRunner | None = None
 
     # -- residency ---------------------------------------------------------------------
     def resident(self) -> list[str]:
@@ -154,7 +159,17 @@ class ModelManager:
 
         A page re-rendered per token costs CPU the model needs; 25 updates a second read
         as smooth and a slow consumer catches up in one step instead of falling behind.
+        A hub model's job goes to `gpu_runner` when one is set (closing stops it there).
         """
+        if self.gpu_runner is not None and registry.uses_gpu(spec):
+            yield from self.gpu_runner(self, spec, request, every)
+            return
+        yield from self.run_here(spec, request, cancel, every)
+
+    def run_here(
+        self, spec: str, request: Any, cancel: threading.Event | None = None, every: float = 0.0
+    ) -> Iterator[list[Progress | Result]]:
+        """`run_batched` in this process, whatever the model: in a worker thread, under the lock."""
         cancel = cancel or threading.Event()
         items: queue.SimpleQueue[Any] = queue.SimpleQueue()
         worker = threading.Thread(

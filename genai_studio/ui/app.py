@@ -13,7 +13,7 @@ from starlette.middleware import Middleware
 from genai_studio.backends.manager import ModelManager
 from genai_studio.config import Settings
 from genai_studio.history import History, Retention
-from genai_studio.ui import guard, history_tab
+from genai_studio.ui import guard, history_tab, zerogpu
 from genai_studio.ui.common import StudioContext, TabHandle, i18n
 from genai_studio.ui.delivery import Delivery, ResultFileGuard
 from genai_studio.ui.identity import Identity
@@ -40,7 +40,7 @@ def build_context(settings: Settings, manager: ModelManager | None = None) -> St
     history.on_removal(delivery.forget)
     return StudioContext(
         settings=settings,
-        manager=manager or ModelManager(settings),
+        manager=zerogpu.install(manager or ModelManager(settings)),  # hub models: spaces.GPU
         history=history,
         identity=Identity(settings),
         delivery=delivery,

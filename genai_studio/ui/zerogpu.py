@@ -1,55 +1,57 @@
-"""ZeroGPU: a heavy handler asks for a GPU, for as long as its request needs, when it runs a
-hub model, and only then.
+"""ZeroGPU: a hub model's job asks for a GPU, for as long as its request needs, and only it.
 
-On a ZeroGPU Space, `spaces.GPU` reserves a GPU for each call for the seconds that its
-duration function estimates from the call's arguments, and runs the handler in a forked
-worker that holds the GPU. A short estimate is scheduled sooner and costs the visitor less of
-their daily GPU quota; one too short is cut off, so the estimates below lean long. Off
-ZeroGPU `spaces.GPU` returns the function untouched: nothing changes on a laptop, a CPU
-Space or a dedicated GPU.
+On a ZeroGPU Space, `spaces.GPU` reserves a GPU for each call, for the seconds its duration
+function estimates, and runs the call in a worker process forked from the main one, which
+holds the GPU. Off ZeroGPU it returns the function untouched: the same code runs on a laptop,
+a CPU Space or a dedicated GPU, and is what the tests run.
 
-Embedded and remote models never ask for a GPU: they run on the CPU in the main process,
-at once, and cost no quota.
+What goes to the GPU worker is the model's job alone, not the whole Gradio handler: the
+manager hands it the spec and the typed request (`ModelManager.gpu_runner`) and streams back
+its Progress and Result. So:
+- the request is checked before a GPU is asked for: a bad input costs no GPU quota;
+- the estimate reads the checked request (tokens, characters, seconds of audio, steps and
+  image size) instead of raw form values;
+- the owner, History and file delivery stay in the main process. The worker is a fork: it
+  does not see what the main process learns after the fork (which browser a session belongs
+  to, for one), and what it changes in memory is lost with it;
+- embedded and remote models never ask for a GPU: they run in the main process, at once,
+  and cost the visitor no quota.
 
-On ZeroGPU the handler runs in the forked worker: what it writes to disk (History) stays,
-what it changes in memory ends with the worker. A model loaded there is loaded again the
-next time, which is why the default hub models load before the studio serves
-(`genai_studio.backends.preload`).
-
-Usage, outside `user_errors` so that the worker sends back the user's message, not a
-generic worker error:
-
-    @gpu_handler(zerogpu.text_seconds)
-    @user_errors
-    def generate_text(prompt, ..., model, max_new_tokens, ...): ...
+A model first loaded in the worker is loaded again the next time ZeroGPU starts a worker,
+which is why the default hub models load before the studio serves (`backends.preload`).
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
 import math
-from collections.abc import Callable, Iterator, Mapping
+import weakref
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import gradio as gr
 import spaces
 
-from genai_studio.backends import registry
+from genai_studio.backends.base import Progress, Result
+from genai_studio.backends.image.colorize_request import ColorizeRequest
+from genai_studio.backends.image.hub_diffusers_txt2img import TextToImageRequest
+from genai_studio.backends.image.inpaint_request import InpaintRequest
+from genai_studio.backends.image.style_request import StyleRequest
+from genai_studio.backends.manager import ModelManager
 from genai_studio.backends.music.hub_musicgen import MAX_SECONDS as MUSICGEN_MAX_S
-from genai_studio.backends.music.plan import understand
-from genai_studio.backends.music.request import MAX_PROMPT_CHARS
-
-Arguments = Mapping[str, Any]
-Estimate = Callable[[Arguments], float]
+from genai_studio.backends.music.request import MusicRequest
+from genai_studio.backends.speech.request import SpeechRequest
+from genai_studio.backends.text.request import TextRequest
+from genai_studio.errors import StudioError
 
 MIN_SECONDS = 10  # a GPU reservation shorter than this saves nothing: handing it over costs seconds
 MAX_SECONDS = 120  # longer reservations wait long in ZeroGPU's queue; longer work is cut off here
+UNKNOWN_S = 60  # ZeroGPU's own default, for a request type without an estimate
 OVERHEAD_S = 5.0  # starting the worker and moving the preloaded weights onto the GPU
 TOKENS_PER_S = 20.0  # transformers' generate on a shared GPU, 1-2B model, streamed
 SPEECH_CHARS_PER_S = 15.0  # Bark speaks ~15 characters a second at about real time; VITS is faster
 MUSIC_S_PER_S = 1.5  # MusicGen small about real time on a shared GPU slice; medium is slower
 DIFFUSION_STEP_S = 0.15  # one Stable Diffusion 1.5 step at 512 x 512, fp16
-DIFFUSION_SIDE = 512  # image tabs work at the model's native size (512 for SD 1.5)
+DIFFUSION_SIDE = 512  # the image tasks work at the model's native size (512 for SD 1.5)
 
 
 def bounded(seconds: float) -> int:
@@ -59,81 +61,75 @@ def bounded(seconds: float) -> int:
     return int(min(max(math.ceil(seconds), MIN_SECONDS), MAX_SECONDS))
 
 
-def _number(arguments: Arguments, name: str, default: float) -> float:
-    """A non-negative finite number from the request, else `default` (hostile input is
-    refused later, by the handler; the estimate only must not fail)."""
-    try:
-        number = float(arguments.get(name, default))
-    except (TypeError, ValueError, OverflowError):
-        return default
-    return number if math.isfinite(number) and number >= 0 else default
-
-
-def text_seconds(arguments: Arguments) -> float:
+def text_seconds(request: TextRequest) -> float:
     """Text: the most tokens the request may generate."""
-    return OVERHEAD_S + _number(arguments, "max_new_tokens", 256) / TOKENS_PER_S
+    return OVERHEAD_S + request.max_new_tokens / TOKENS_PER_S
 
 
-def speech_seconds(arguments: Arguments) -> float:
+def speech_seconds(request: SpeechRequest) -> float:
     """Speech: the length of the text to say."""
-    text = arguments.get("text")
-    return OVERHEAD_S + (len(text) if isinstance(text, str) else 0) / SPEECH_CHARS_PER_S
+    return OVERHEAD_S + len(request.text) / SPEECH_CHARS_PER_S
 
 
-def music_seconds(arguments: Arguments) -> float:
-    """Music: the seconds of audio asked for, or that the prompt asks for when the length is 0
-    (as the composer reads it), up to MusicGen's most."""
-    seconds = _number(arguments, "seconds", 0)
-    if not seconds:
-        prompt = arguments.get("prompt")
-        seconds = understand(prompt[:MAX_PROMPT_CHARS] if isinstance(prompt, str) else "").seconds
-    return OVERHEAD_S + min(seconds, MUSICGEN_MAX_S) * MUSIC_S_PER_S
+def music_seconds(request: MusicRequest) -> float:
+    """Music: the planned length (from the controls or the prompt), up to MusicGen's most."""
+    return OVERHEAD_S + min(request.plan.seconds, MUSICGEN_MAX_S) * MUSIC_S_PER_S
 
 
-def diffusion_seconds(arguments: Arguments) -> float:
-    """Image: denoising steps run (steps x strength), scaled by the pixels per step."""
-    steps = _number(arguments, "steps", 25) * min(_number(arguments, "strength", 1.0), 1.0)
-    side = float(DIFFUSION_SIDE)
-    pixels = _number(arguments, "width", side) * _number(arguments, "height", side)
-    return OVERHEAD_S + steps * DIFFUSION_STEP_S * max(pixels / side**2, 0.25)
+def diffusion_seconds(request: InpaintRequest | ColorizeRequest | StyleRequest | TextToImageRequest) -> float:
+    """Images: the denoising steps run (steps x strength), scaled by the pixels of a step
+    (text to image at its own size; the photo tasks at the model's native size)."""
+    steps = request.steps * min(getattr(request, "strength", 1.0), 1.0)
+    pixels = getattr(request, "width", DIFFUSION_SIDE) * getattr(request, "height", DIFFUSION_SIDE)
+    return OVERHEAD_S + steps * DIFFUSION_STEP_S * pixels / DIFFUSION_SIDE**2
 
 
-def _runs_on_gpu(model: Any) -> bool:
-    return isinstance(model, str) and registry.uses_gpu(model)
+Batches = Iterator[list[Progress | Result]]
+
+# One line per request type a hub backend takes (a test checks every GPU backend has one).
+ESTIMATES: dict[type, Callable[[Any], float]] = {
+    TextRequest: text_seconds,
+    SpeechRequest: speech_seconds,
+    MusicRequest: music_seconds,
+    InpaintRequest: diffusion_seconds,
+    ColorizeRequest: diffusion_seconds,
+    StyleRequest: diffusion_seconds,
+    TextToImageRequest: diffusion_seconds,
+}
 
 
-def gpu_handler(estimate: Estimate) -> Callable[[Callable[..., Iterator[Any]]], Callable[..., Iterator[Any]]]:
-    """Run a streaming handler under `spaces.GPU` when its `model` argument is a hub model,
-    reserving `bounded(estimate(arguments by name))` seconds; other models run as they are.
+def gpu_seconds(request: Any) -> int:
+    """The GPU time to reserve for `request`."""
+    estimate = ESTIMATES.get(type(request))
+    return bounded(estimate(request)) if estimate else UNKNOWN_S
 
-    The duration function is kept as `handler.gpu_duration` (a test checks every heavy event
-    has one that answers sensibly).
-    """
 
-    def decorate(fn: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
-        if not inspect.isgeneratorfunction(fn):
-            raise TypeError(f"{fn.__name__}: gpu_handler takes streaming (generator) handlers")
-        signature = inspect.signature(fn)
+# The worker is a fork of this process, so a manager is found there by its id here.
+_MANAGERS: weakref.WeakValueDictionary[int, ModelManager] = weakref.WeakValueDictionary()
 
-        def arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-            try:  # partial: the estimate needs no injected gr.Request
-                bound = signature.bind_partial(*args, **kwargs)
-            except TypeError:  # the handler itself will say what is wrong
-                return {}
-            bound.apply_defaults()
-            return dict(bound.arguments)
 
-        def duration(*args: Any, **kwargs: Any) -> int:
-            return bounded(estimate(arguments(args, kwargs)))
+def _duration(manager_id: int, spec: str, request: Any, every: float) -> int:
+    return gpu_seconds(request)
 
-        on_gpu = spaces.GPU(fn, duration=duration)
 
-        @functools.wraps(fn)
-        def handler(*args: Any, **kwargs: Any) -> Iterator[Any]:
-            gpu = _runs_on_gpu(arguments(args, kwargs).get("model"))
-            yield from (on_gpu if gpu else fn)(*args, **kwargs)
+def _run_on_gpu(manager_id: int, spec: str, request: Any, every: float) -> Batches:
+    """The job, in the GPU worker. The worker sends back a gr.Error with its message; any
+    other exception only by its class name, so the user's message travels as a gr.Error."""
+    try:
+        yield from _MANAGERS[manager_id].run_here(spec, request, every=every)
+    except StudioError as exc:
+        raise gr.Error(str(exc), print_exception=False) from None
 
-        handler.gpu_duration = duration  # type: ignore[attr-defined]
-        return handler
 
-    return decorate
+_on_gpu = spaces.GPU(_run_on_gpu, duration=_duration)
+
+
+def _gpu_runner(manager: ModelManager, spec: str, request: Any, every: float) -> Batches:
+    yield from _on_gpu(id(manager), spec, request, every)
+
+
+def install(manager: ModelManager) -> ModelManager:
+    """Send `manager`'s hub-model jobs through `spaces.GPU` (a no-op off ZeroGPU)."""
+    _MANAGERS[id(manager)] = manager
+    manager.gpu_runner = _gpu_runner
+    return manager

@@ -1,65 +1,107 @@
-"""GPU durations estimated from requests, and which models ask ZeroGPU for a GPU.
+"""GPU durations estimated from requests, and which jobs ask ZeroGPU for a GPU.
 
 The `spaces` package runs here in its no-op mode (there is no ZeroGPU off a Space): its GPU
-decorator returns the function as it is. Where a test needs to see that a GPU was asked
-for, it replaces `spaces.GPU` with a recorder and says so.
+decorator returns the function as it is. Where a test needs to see that a GPU was asked for
+and for how long, it replaces the decorated function with a recorder (ZeroGPU simulated)
+and says so.
 """
 
 from __future__ import annotations
 
-import math
+import typing
 
+import numpy as np
 import pytest
-import spaces
+import spaces.config
 
-from genai_studio.backends.registry import uses_gpu
+from genai_studio.backends.image.colorize_request import ColorizeRequest
+from genai_studio.backends.image.hub_diffusers_txt2img import TextToImageRequest
+from genai_studio.backends.image.inpaint_request import InpaintRequest
+from genai_studio.backends.image.style_request import StyleRequest
+from genai_studio.backends.music.plan import understand
+from genai_studio.backends.music.request import MusicRequest
+from genai_studio.backends.registry import BACKENDS, backend_class, uses_gpu
+from genai_studio.backends.speech.request import SpeechRequest
+from genai_studio.backends.text.request import Message, TextRequest
 from genai_studio.ui import zerogpu
-from genai_studio.ui.zerogpu import MAX_SECONDS, MIN_SECONDS, bounded, gpu_handler
+from genai_studio.ui.zerogpu import ESTIMATES, MAX_SECONDS, MIN_SECONDS, UNKNOWN_S, bounded, gpu_seconds
 
-ESTIMATES = [zerogpu.text_seconds, zerogpu.speech_seconds, zerogpu.music_seconds, zerogpu.diffusion_seconds]
-HOSTILE = [None, "", "lots", float("nan"), float("inf"), -5, 10**400, [], {"a": 1}]
+ZERO_GPU_DEFAULT_S = 60  # what ZeroGPU reserves for a function that names no duration
+PHOTO = np.zeros((64, 48, 3), np.uint8)
+HOLE = np.ones((64, 48), bool)
+
+
+def text(tokens: int) -> TextRequest:
+    return TextRequest(messages=(Message("user", "Write a poem."),), max_new_tokens=tokens)
+
+
+def speech(words: str) -> SpeechRequest:
+    return SpeechRequest(text=words, sentences=(words,), voice="v", language="en")
+
+
+def music(prompt: str) -> MusicRequest:
+    return MusicRequest(prompt=prompt, plan=understand(prompt), seed=1)
+
+
+# (smallest, usual, largest) request of each kind a hub backend takes
+REQUESTS = {
+    TextRequest: (text(1), text(256), text(2048)),
+    SpeechRequest: (speech("Hi."), speech("A short sentence to say. " * 4), speech("A long text. " * 380)),
+    MusicRequest: (music("jazz, 5 seconds"), music("calm jazz"), music("epic orchestra, 2 minutes")),
+    InpaintRequest: tuple(InpaintRequest(image=PHOTO, mask=HOLE, steps=s) for s in (1, 25, 150)),
+    ColorizeRequest: tuple(ColorizeRequest(image=PHOTO, steps=s) for s in (1, 20, 150)),
+    StyleRequest: tuple(StyleRequest(content=PHOTO, steps=s) for s in (1, 20, 150)),
+    TextToImageRequest: (
+        TextToImageRequest("a fox", width=256, height=256, steps=1),
+        TextToImageRequest("a fox"),
+        TextToImageRequest("a fox", width=2048, height=2048, steps=150),
+    ),
+}
+
+
+def request_type(backend: type) -> type:
+    """The request type a backend class takes: the argument of its Backend[...] base."""
+    for klass in backend.__mro__:
+        for base in getattr(klass, "__orig_bases__", ()):
+            args = [arg for arg in typing.get_args(base) if isinstance(arg, type)]
+            if args:
+                return args[0]
+    raise AssertionError(f"{backend.__name__} names no request type")
+
+
+def test_no_op_mode_is_what_runs_here():
+    assert spaces.config.Config.zero_gpu is False
+    assert zerogpu._on_gpu is zerogpu._run_on_gpu  # spaces.GPU returned the function itself
 
 
 def test_durations_are_whole_seconds_within_bounds():
     assert bounded(0) == MIN_SECONDS and bounded(-3) == MIN_SECONDS
     assert bounded(10.2) == 11 and bounded(1e9) == MAX_SECONDS
     assert bounded(float("nan")) == MAX_SECONDS and bounded(float("inf")) == MAX_SECONDS
+    assert gpu_seconds(object()) == UNKNOWN_S
 
 
-@pytest.mark.parametrize(
-    ("estimate", "small", "large"),
-    [
-        (zerogpu.text_seconds, {"max_new_tokens": 16}, {"max_new_tokens": 2048}),
-        (zerogpu.speech_seconds, {"text": "Hello there."}, {"text": "A long sentence to say. " * 40}),
-        (zerogpu.music_seconds, {"seconds": 5}, {"seconds": 30}),
-        (zerogpu.diffusion_seconds, {"steps": 4}, {"steps": 100}),
-        (zerogpu.diffusion_seconds, {"steps": 30, "width": 512, "height": 512}, {"steps": 30, "width": 1536}),
-        (zerogpu.diffusion_seconds, {"steps": 50, "strength": 0.2}, {"steps": 50, "strength": 1.0}),
-    ],
-)
-def test_a_larger_request_reserves_longer(estimate, small, large):
-    assert MIN_SECONDS <= bounded(estimate(small)) < bounded(estimate(large)) <= MAX_SECONDS
+def test_every_gpu_backend_takes_a_request_with_an_estimate():
+    gpu_backends = [name for name in BACKENDS if uses_gpu(f"{name}:x")]
+    assert len(gpu_backends) >= 7
+    for name in gpu_backends:
+        assert request_type(backend_class(name)) in ESTIMATES, name
+    assert set(ESTIMATES) == set(REQUESTS)  # and each kind is measured below
 
 
-def test_music_length_0_is_read_from_the_prompt_as_the_composer_reads_it():
-    assert zerogpu.music_seconds({"seconds": 0, "prompt": "calm jazz, 10 seconds"}) == zerogpu.music_seconds(
-        {"seconds": 10}
-    )
-    assert zerogpu.music_seconds({"seconds": 0, "prompt": "calm jazz"}) == zerogpu.music_seconds(
-        {"seconds": 30}
-    )
-    assert zerogpu.music_seconds({"seconds": 120}) == zerogpu.music_seconds(
-        {"seconds": 30}
-    )  # MusicGen's most
+@pytest.mark.parametrize("kind", list(REQUESTS), ids=lambda kind: kind.__name__)
+def test_a_larger_request_reserves_longer_within_bounds(kind):
+    smallest, usual, largest = (gpu_seconds(request) for request in REQUESTS[kind])
+    assert MIN_SECONDS <= smallest <= usual <= ZERO_GPU_DEFAULT_S
+    assert smallest < largest <= MAX_SECONDS and usual <= largest
 
 
-@pytest.mark.parametrize("estimate", ESTIMATES)
-@pytest.mark.parametrize("value", HOSTILE, ids=repr)
-def test_hostile_arguments_still_give_a_duration(estimate, value):
-    names = ["max_new_tokens", "text", "prompt", "seconds", "steps", "strength", "width"]
-    arguments = dict.fromkeys(names, value)
-    seconds = estimate(arguments)
-    assert math.isfinite(seconds) and MIN_SECONDS <= bounded(seconds) <= MAX_SECONDS
+def test_estimates_follow_what_the_request_asks():
+    assert gpu_seconds(text(2048)) == 108 and gpu_seconds(text(256)) == 18
+    assert gpu_seconds(music("jazz, 20 seconds")) == 35  # the length read from the prompt
+    assert gpu_seconds(music("jazz, 2 minutes")) == gpu_seconds(music("jazz, 30 seconds"))  # MusicGen's most
+    half = StyleRequest(content=PHOTO, steps=100, strength=0.5)
+    assert gpu_seconds(half) == gpu_seconds(StyleRequest(content=PHOTO, steps=50))
 
 
 @pytest.mark.parametrize(
@@ -79,44 +121,3 @@ def test_hostile_arguments_still_give_a_duration(estimate, value):
 )
 def test_only_hub_models_ask_for_a_gpu(spec, gpu):
     assert uses_gpu(spec) is gpu
-
-
-def _handler():
-    def generate(prompt: str, model: str, max_new_tokens: float = 64):
-        yield f"{model}: {prompt}"
-        yield "done"
-
-    return generate
-
-
-def test_in_no_op_mode_every_model_streams_as_before():
-    handler = gpu_handler(zerogpu.text_seconds)(_handler())
-    assert list(handler("hi", "smollm2")) == ["smollm2: hi", "done"]
-    assert list(handler("hi", model="transformers:a/b")) == ["transformers:a/b: hi", "done"]
-    assert handler.__name__ == "generate" and handler.gpu_duration("hi", "smollm2", 2048) == 108
-
-
-def test_only_hub_models_enter_the_gpu_function(monkeypatch):
-    entered: list[int] = []
-
-    def recording_gpu(task, duration):  # stands in for ZeroGPU's spaces.GPU (simulated)
-        def on_gpu(*args, **kwargs):
-            entered.append(duration(*args, **kwargs))
-            yield from task(*args, **kwargs)
-
-        return on_gpu
-
-    monkeypatch.setattr(spaces, "GPU", recording_gpu)
-    handler = gpu_handler(zerogpu.text_seconds)(_handler())
-    assert list(handler("hi", "smollm2", 2048)) == ["smollm2: hi", "done"]
-    assert entered == []  # the embedded model ran without a GPU
-    list(handler("hi", "transformers:a/b", 2048))
-    list(handler("hi", model="musicgen:facebook/musicgen-small", max_new_tokens=16))
-    assert entered == [108, MIN_SECONDS]
-    list(handler("hi", None))  # hostile model values run as they are: the handler refuses them
-    assert len(entered) == 2
-
-
-def test_only_streaming_handlers_are_accepted():
-    with pytest.raises(TypeError, match="generator"):
-        gpu_handler(zerogpu.text_seconds)(lambda prompt: prompt)

@@ -26,6 +26,7 @@ from genai_studio.errors import InvalidInput, ModelUnavailable
 
 
 class _RemoteImages(Backend[Any]):
+    remote = True  # the server's GPU, not ours (no ZeroGPU reservation)
     licence = "the server's model: see its card"
     estimated_memory_mb = 0
     what = "images"

@@ -36,6 +36,7 @@ from genai_studio.backends.image.colorize_request import ColorizeRequest
 from genai_studio.backends.image.hub_diffusers_txt2img import TextToImageRequest
 from genai_studio.backends.image.inpaint_request import InpaintRequest
 from genai_studio.backends.image.style_request import StyleRequest
+from genai_studio.backends.image.upscale_request import UpscaleRequest
 from genai_studio.backends.manager import ModelManager
 from genai_studio.backends.music.hub_musicgen import MAX_SECONDS as MUSICGEN_MAX_S
 from genai_studio.backends.music.request import MusicRequest
@@ -51,6 +52,7 @@ TOKENS_PER_S = 20.0  # transformers' generate on a shared GPU, 1-2B model, strea
 SPEECH_CHARS_PER_S = 15.0  # Bark speaks ~15 characters a second at about real time; VITS is faster
 MUSIC_S_PER_S = 1.5  # MusicGen small about real time on a shared GPU slice; medium is slower
 DIFFUSION_STEP_S = 0.15  # one Stable Diffusion 1.5 step at 512 x 512, fp16
+UPSCALE_TILE = 128  # input pixels of one tile of the x4 upscaler
 DIFFUSION_SIDE = 512  # the image tasks work at the model's native size (512 for SD 1.5)
 
 
@@ -84,6 +86,13 @@ def diffusion_seconds(request: InpaintRequest | ColorizeRequest | StyleRequest |
     return OVERHEAD_S + steps * DIFFUSION_STEP_S * pixels / DIFFUSION_SIDE**2
 
 
+def upscale_seconds(request: UpscaleRequest) -> float:
+    """The x4 upscaler denoises each 128-pixel tile of the photo (a 512-pixel output) in turn."""
+    height, width = request.image.shape[:2]
+    tiles = math.ceil(height / UPSCALE_TILE) * math.ceil(width / UPSCALE_TILE)
+    return OVERHEAD_S + request.steps * DIFFUSION_STEP_S * tiles
+
+
 Batches = Iterator[list[Progress | Result]]
 
 # One line per request type a hub backend takes (a test checks every GPU backend has one).
@@ -95,6 +104,7 @@ ESTIMATES: dict[type, Callable[[Any], float]] = {
     ColorizeRequest: diffusion_seconds,
     StyleRequest: diffusion_seconds,
     TextToImageRequest: diffusion_seconds,
+    UpscaleRequest: upscale_seconds,
 }
 
 

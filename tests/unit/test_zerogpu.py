@@ -18,6 +18,7 @@ from genai_studio.backends.image.colorize_request import ColorizeRequest
 from genai_studio.backends.image.hub_diffusers_txt2img import TextToImageRequest
 from genai_studio.backends.image.inpaint_request import InpaintRequest
 from genai_studio.backends.image.style_request import StyleRequest
+from genai_studio.backends.image.upscale_request import UpscaleRequest
 from genai_studio.backends.music.plan import understand
 from genai_studio.backends.music.request import MusicRequest
 from genai_studio.backends.registry import BACKENDS, backend_class, uses_gpu
@@ -55,6 +56,11 @@ REQUESTS = {
         TextToImageRequest("a fox", width=256, height=256, steps=1),
         TextToImageRequest("a fox"),
         TextToImageRequest("a fox", width=2048, height=2048, steps=150),
+    ),
+    UpscaleRequest: (
+        UpscaleRequest(image=PHOTO, scale=2, steps=1),
+        UpscaleRequest(image=np.zeros((256, 256, 3), np.uint8)),
+        UpscaleRequest(image=np.zeros((1200, 1600, 3), np.uint8), steps=75),
     ),
 }
 

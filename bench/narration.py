@@ -151,6 +151,8 @@ class PeakRss:
 def one_run(spec: str, chars: int, way: str) -> dict[str, object]:
     """Narrate in this process (the parent runs each size and way in a fresh one)."""
     import psutil
+    import pyloudnorm
+    import soundfile as sf
 
     from genai_studio.audio_files import mp3_bytes, normalize_loudness, wav_bytes
     from genai_studio.narration import narrate
@@ -158,23 +160,28 @@ def one_run(spec: str, chars: int, way: str) -> dict[str, object]:
     manager = ModelManager(Settings(output_dir=Path(tempfile.mkdtemp())))
     request = speech_request(manager, spec, chapter(chars))
 
-    def run(request) -> float:
+    def run(request, workdir: Path) -> Path:
+        """Narrate `request`; the WAV it made (measured afterwards, outside the peak window)."""
         if way == "studio":
-            with tempfile.TemporaryDirectory() as workdir:
-                *_, done = narrate(manager, spec, request, Path(workdir), threading.Event())
-                return done.params["seconds"]
+            *_, done = narrate(manager, spec, request, workdir, threading.Event())
+            return done.files["narration.wav"]
         chunks = [item.partial for item in manager.run(spec, request) if isinstance(item, Progress)]
         rate = chunks[0][0]
         audio = normalize_loudness(np.concatenate([a for _, a in chunks]), rate)
-        wav_bytes(rate, audio), mp3_bytes(audio, rate)
-        return audio.size / rate
+        (workdir / "plain.mp3").write_bytes(mp3_bytes(audio, rate))
+        (workdir / "plain.wav").write_bytes(wav_bytes(rate, audio))
+        return workdir / "plain.wav"
 
-    run(speech_request(manager, spec, "Warm up the model. And every library on the way."))
+    with tempfile.TemporaryDirectory() as warm:
+        run(speech_request(manager, spec, "Warm up the model. And every library on the way."), Path(warm))
     baseline = psutil.Process().memory_info().rss
-    started = time.perf_counter()
-    with PeakRss() as peak:
-        seconds = run(request)
-    elapsed = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as workdir:
+        started = time.perf_counter()
+        with PeakRss() as peak:
+            wav = run(request, Path(workdir))
+        elapsed = time.perf_counter() - started
+        audio, rate = sf.read(wav, dtype="float64")
+    seconds = audio.size / rate
     return {
         "way": way,
         "chars": len(request.text),
@@ -183,6 +190,7 @@ def one_run(spec: str, chars: int, way: str) -> dict[str, object]:
         "time s": round(elapsed, 1),
         "RTF": round(elapsed / seconds, 3),
         "peak MB above loaded": round((peak.peak - baseline) / 2**20, 1),
+        "LUFS (pyloudnorm)": round(pyloudnorm.Meter(rate).integrated_loudness(audio), 2),
     }
 
 

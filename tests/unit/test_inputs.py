@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from genai_studio.inputs import InvalidInput, bounded_int, bounded_number, choice, clean_text
+from genai_studio.inputs import InvalidInput, bounded_int, bounded_number, choice, clean_text, scrub, shown
 
 
 def test_clean_text_drops_control_characters_and_normalises_newlines():
@@ -40,3 +40,21 @@ def test_integers_are_not_silently_rounded():
 def test_choice_lists_the_options():
     with pytest.raises(InvalidInput, match="write, continue"):
         choice("shout", field="Mode", options=("write", "continue"))
+
+
+def test_lone_surrogates_are_dropped_from_text_and_from_nested_values():
+    assert clean_text("a\ud800b\udfffc", field="Prompt", max_chars=10) == "abc"
+    with pytest.raises(InvalidInput, match="Prompt is empty"):
+        clean_text("\ud800", field="Prompt", max_chars=10)
+    value = {"k\ud800": ["x\udc00", ("y", 1.5)], "n": None}
+    assert scrub(value) == {"k": ["x", ("y", 1.5)], "n": None}
+    assert "😀".encode() == clean_text("😀", field="Prompt", max_chars=10).encode()  # pairs are kept
+
+
+def test_messages_quote_what_was_sent_briefly_and_limits_as_people_write_them():
+    with pytest.raises(InvalidInput) as caught:
+        bounded_int("x" * 100_000, field="Seed", low=-1, high=2**31 - 1)
+    assert len(str(caught.value)) < 80
+    with pytest.raises(InvalidInput, match=r"between -1 and 2,147,483,647, got nan"):
+        bounded_int(math.nan, field="Seed", low=-1, high=2**31 - 1)
+    assert shown("y" * 100).endswith("…") and len(shown("y" * 100)) == 40

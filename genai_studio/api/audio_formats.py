@@ -1,15 +1,17 @@
-"""WAV to the audio formats API callers ask for: MP3 through ffmpeg, run as a separate program
-(ffmpeg's MP3 encoder, LAME, is LGPL: it stays out of the studio's process)."""
+"""WAV to the audio formats API callers ask for (MP3 made by audio_files, through ffmpeg run as
+a separate program)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
+import io
 
-from genai_studio.errors import InvalidInput, ModelUnavailable
+import soundfile
+
+from genai_studio.audio_files import mp3_bytes
+from genai_studio.errors import InvalidInput
 
 MEDIA_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg"}
-FFMPEG_TIMEOUT_S = 120
+MP3_BITRATE = "192k"
 
 
 def check_format(response_format: object) -> str:
@@ -29,13 +31,6 @@ def encode(wav: bytes, response_format: str) -> tuple[bytes, str]:
 
 
 def to_mp3(wav: bytes) -> bytes:
-    """A WAV as MP3 (VBR, ~190 kbit/s) by ffmpeg reading stdin and writing stdout."""
-    ffmpeg = shutil.which("ffmpeg")
-    if ffmpeg is None:
-        raise ModelUnavailable("MP3 needs ffmpeg, which is not installed here: ask for wav instead.")
-    command = [ffmpeg, "-hide_banner", "-loglevel", "error", "-f", "wav", "-i", "pipe:0"]
-    command += ["-codec:a", "libmp3lame", "-q:a", "2", "-f", "mp3", "pipe:1"]
-    done = subprocess.run(command, input=wav, capture_output=True, timeout=FFMPEG_TIMEOUT_S, check=False)
-    if done.returncode != 0 or not done.stdout:
-        raise ModelUnavailable(f"ffmpeg could not make the MP3: {done.stderr.decode(errors='replace')[:200]}")
-    return done.stdout
+    """A WAV as MP3 (~190 kbit/s), by the studio's one MP3 encoder (audio_files.mp3_bytes)."""
+    audio, rate = soundfile.read(io.BytesIO(wav), dtype="float32")
+    return mp3_bytes(audio, rate, bitrate=MP3_BITRATE)

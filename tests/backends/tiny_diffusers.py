@@ -13,6 +13,24 @@ from genai_studio.backends.base import Progress, Result
 CROSS_DIM = 32
 
 
+def tiny_text_encoder(tokenizer):
+    """A 2-layer CLIP text encoder with random weights, sized for `tokenizer`."""
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    return CLIPTextModel(
+        CLIPTextConfig(
+            hidden_size=CROSS_DIM,
+            intermediate_size=37,
+            num_attention_heads=4,
+            num_hidden_layers=2,
+            vocab_size=len(tokenizer),
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+        )
+    )
+
+
 def tiny_tokenizer():
     """A CLIP tokenizer whose vocabulary is the 256 byte symbols (no merges): enough to run."""
     from transformers import CLIPTokenizer
@@ -37,7 +55,6 @@ def tiny_sd_pipeline(*, inpaint: bool = False) -> Any:
         StableDiffusionPipeline,
         UNet2DConditionModel,
     )
-    from transformers import CLIPTextConfig, CLIPTextModel
 
     torch.manual_seed(0)
     unet = UNet2DConditionModel(
@@ -61,18 +78,7 @@ def tiny_sd_pipeline(*, inpaint: bool = False) -> Any:
         norm_num_groups=32,
     )
     tokenizer = tiny_tokenizer()
-    text_encoder = CLIPTextModel(
-        CLIPTextConfig(
-            hidden_size=CROSS_DIM,
-            intermediate_size=37,
-            num_attention_heads=4,
-            num_hidden_layers=2,
-            vocab_size=len(tokenizer),
-            bos_token_id=tokenizer.bos_token_id,
-            eos_token_id=tokenizer.eos_token_id,
-            pad_token_id=tokenizer.pad_token_id,
-        )
-    )
+    text_encoder = tiny_text_encoder(tokenizer)
     scheduler = DDIMScheduler(
         beta_start=0.00085,
         beta_end=0.012,
@@ -144,7 +150,6 @@ def tiny_sd_upscale(folder: Path) -> Path:
         StableDiffusionUpscalePipeline,
         UNet2DConditionModel,
     )
-    from transformers import CLIPTextConfig, CLIPTextModel
 
     torch.manual_seed(0)
     unet = UNet2DConditionModel(
@@ -172,18 +177,7 @@ def tiny_sd_upscale(folder: Path) -> Path:
         norm_num_groups=32,
     )
     tokenizer = tiny_tokenizer()
-    text_encoder = CLIPTextModel(
-        CLIPTextConfig(
-            hidden_size=CROSS_DIM,
-            intermediate_size=37,
-            num_attention_heads=4,
-            num_hidden_layers=2,
-            vocab_size=len(tokenizer),
-            bos_token_id=tokenizer.bos_token_id,
-            eos_token_id=tokenizer.eos_token_id,
-            pad_token_id=tokenizer.pad_token_id,
-        )
-    )
+    text_encoder = tiny_text_encoder(tokenizer)
     pipeline = StableDiffusionUpscalePipeline(
         vae=vae,
         text_encoder=text_encoder,

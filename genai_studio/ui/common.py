@@ -89,6 +89,9 @@ class TabHandle:
     # For a tab nested inside another tab's gr.Tabs (the Image sub-tabs): that gr.Tabs and
     # this tab's id in it; `tab_id` is then the id of the top-level tab holding it.
     subtab: tuple[gr.Tabs, str] | None = None
+    # Send-to: the inputs this tab takes a result into, by kind of result ("text", "image",
+    # "speech", "music"). A result sent here lands in `receivers[kind]`; nothing else changes.
+    receivers: dict[str, gr.components.Component] = field(default_factory=dict)
 
 
 def model_choices(ctx: StudioContext, specs: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -56,11 +56,6 @@ def is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def _default_cache_dir() -> Path:
-    """Where the set-up keeps weights it fetches from package registries (not in the clone)."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "genai-studio"
-
-
 def _split_models(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 

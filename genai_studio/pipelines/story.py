@@ -26,7 +26,7 @@ import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ from genai_studio.backends.speech import auto_language
 from genai_studio.backends.speech.request import MAX_SPEED, MIN_SPEED, SpeechRequest
 from genai_studio.backends.speech.request import build_request as build_speech_request
 from genai_studio.backends.speech.sentences import is_speakable, split_sentences
-from genai_studio.backends.text.request import TextRequest
+from genai_studio.backends.text.request import Message, TextRequest
 from genai_studio.backends.text.request import build_request as build_text_request
 from genai_studio.config import Settings
 from genai_studio.errors import InvalidInput, ModelUnavailable
@@ -75,6 +75,10 @@ DRAFT_PROMPT = (
     "Write the narration for this: {idea}\n\nIt is read aloud in about {seconds:g} seconds, "
     "so it has about {words} words. End it with a complete sentence."
 )
+CONTINUE_PROMPT = "Go on with the narration: about {words} more words, ending with a complete sentence."
+CONTINUE_PROMPT_ZH = "接着写旁白，再写大约 {words} 个字，以完整的句子结尾。"
+DRAFT_ROUNDS = 4
+SHORT_DRAFT = 0.7  # a draft under this share of the asked length is continued
 DRAFT_PROMPT_ZH = (
     "为下面的内容写一段旁白：{idea}\n\n朗读时长约 {seconds:g} 秒，大约 {words} 个字。只写旁白本身，用中文。"
 )
@@ -171,17 +175,19 @@ _ENDS_SENTENCE = re.compile(r"[.!?…。！？”\"')）]\s*$")
 
 
 def tidy(raw: str, units: int) -> str:
-    """The narrator's words of a drafted `raw` text: markup, titles, stage directions and
-    speaker names dropped, an unfinished last sentence cut, and at most ~1.25x the asked
-    length (whole sentences; the first is always kept)."""
+    """The narrator's words of a drafted `raw` text: markup, titles, stage directions, speaker
+    names and repeated sentences dropped, an unfinished last sentence cut, and at most ~1.25x
+    the asked length (whole sentences; the first is always kept)."""
     paragraphs: list[list[str]] = []
+    seen: set[str] = set()
     for block in re.split(r"\n\s*\n", raw):
         kept = []
         for line in block.splitlines():
             line = _SPEAKER.sub("", _BRACKETED.sub("", _MARKUP.sub("", line))).strip()
             if line and not _LABEL_LINE.match(line) and not _DIRECTION_LINE.match(line):
                 kept.append(line)
-        sentences = split_sentences(" ".join(kept))
+        sentences = [s for s in split_sentences(" ".join(kept)) if s.lower() not in seen]
+        seen.update(s.lower() for s in sentences)  # a small model repeats itself: once is enough
         if sentences:
             paragraphs.append(sentences)
     limit, used, out = math.ceil(units * 1.25), 0, []
@@ -212,26 +218,47 @@ class Draft:
 def draft(
     manager: ModelManager, spec: str, request: TextRequest, units: int, cancel: threading.Event
 ) -> Iterator[str | Draft]:
-    """The text so far as it streams (str), then the tidied Draft; nothing more once stopped."""
+    """The text so far as it streams (str), then the tidied Draft; nothing more once stopped.
+
+    A small model often stops well short of the asked length: while the text is under
+    SHORT_DRAFT of it and the model stopped by itself, it is asked to go on (the conversation
+    so far sent back), at most DRAFT_ROUNDS times in all."""
     text, params = "", {}
-    with job_event(cancel) as job, closing(manager.run_batched(spec, request, job, every=0.1)) as batches:
-        for batch in batches:
-            for item in batch:
-                if isinstance(item, Progress) and item.partial:
-                    text += item.partial
-                elif isinstance(item, Result):
-                    text, params = item.output, item.params
-            if cancel.is_set():
-                return
-            yield text
-    if cancel.is_set():
-        return
+    for round_ in range(DRAFT_ROUNDS):
+        job_request, before = request, text
+        if round_:
+            more = units - spoken_units(text)
+            ask = (CONTINUE_PROMPT_ZH if is_chinese(text) else CONTINUE_PROMPT).format(words=more)
+            messages = (*request.messages, Message("assistant", text), Message("user", ask))
+            tokens = min(request.max_new_tokens, round(more * MAX_NEW_TOKENS_PER_WORD) + 48)
+            job_request = replace(
+                request, messages=messages, max_new_tokens=tokens, seed=request.seed + round_
+            )
+        part = ""
+        with (
+            job_event(cancel) as job,
+            closing(manager.run_batched(spec, job_request, job, every=0.1)) as batches,
+        ):
+            for batch in batches:
+                for item in batch:
+                    if isinstance(item, Progress) and item.partial:
+                        part += item.partial
+                    elif isinstance(item, Result):
+                        part, params = item.output, item.params
+                if cancel.is_set():
+                    return
+                text = (before + "\n\n" + part.strip()) if before else part
+                yield text
+        if cancel.is_set():
+            return
+        if params.get("finish_reason") != "stop" or spoken_units(tidy(text, units)) >= SHORT_DRAFT * units:
+            break
     written = tidy(text, units)
     if not is_speakable(written):
         raise ModelUnavailable(
             "The text model wrote nothing a narrator could read. Try again, or write the script yourself."
         )
-    yield Draft(written, params)
+    yield Draft(written, {**params, "rounds": round_ + 1})
 
 
 # -- 2. narrate --------------------------------------------------------------------------

@@ -67,7 +67,7 @@ strings(
             "Script (drafted from the idea, or your own: used as it is)",
             "脚本（由想法起草，或用你自己的：原样使用）",
         ),
-        "story.seconds": ("Length in seconds", "时长（秒）"),
+        "story.seconds": ("Length in seconds (5-600)", "时长（秒，5-600）"),
         "story.text_model": ("Text model", "文本模型"),
         "story.speech_model": ("Voice model", "语音模型"),
         "story.music_model": ("Music model", "音乐模型"),
@@ -441,6 +441,8 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         choices = plan.params()
         text, step = plan.script, "story"
         skip = gr.skip()
+        # what the last yield repeats, so an API caller has every result in one answer
+        made: dict[str, tuple[Any, Any]] = {"narration": (skip, skip), "music": (skip, skip)}
         with running(request) as cancel, tempfile.TemporaryDirectory(prefix="story-") as workdir:
             for update in story.run_story(settings, manager, plan, Path(workdir), cancel):
                 item, step = update.item, update.step
@@ -456,22 +458,43 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                     yield skip, skip, skip, skip, skip, status, skip, skip, skip
                 elif isinstance(item, story.Voice):
                     entry = saved_voice(owner, item, choices, text)
-                    path = ctx.deliver(owner, entry, story.NARRATION_WAV)
-                    yield skip, path, skip, skip, skip, "Narrated; scoring…", entry.id, skip, skip
+                    made["narration"] = ctx.deliver(owner, entry, story.NARRATION_WAV), entry.id
+                    yield (
+                        skip,
+                        made["narration"][0],
+                        skip,
+                        skip,
+                        skip,
+                        "Narrated; scoring…",
+                        entry.id,
+                        skip,
+                        skip,
+                    )
                 elif isinstance(item, story.ScoreProgress):
                     progress((item.seconds_done, item.seconds), desc="Scoring", unit="s")
                     status = f"Scoring: {item.seconds_done:.0f} of {item.seconds:.0f} s"
                     yield skip, skip, skip, skip, skip, status, skip, skip, skip
                 elif isinstance(item, story.Score):
                     entry = saved_score(owner, item, choices, text)
-                    path = ctx.deliver(owner, entry, story.MUSIC_WAV)
-                    yield skip, skip, path, skip, skip, "Scored; mixing…", skip, entry.id, skip
+                    made["music"] = ctx.deliver(owner, entry, story.MUSIC_WAV), entry.id
+                    yield skip, skip, made["music"][0], skip, skip, "Scored; mixing…", skip, entry.id, skip
                 elif isinstance(item, story.MixProgress):
                     yield skip, skip, skip, skip, skip, item.message, skip, skip, skip
                 elif isinstance(item, story.Mixed):
                     entry = saved_mix(owner, item, choices, text)
                     files = [ctx.deliver(owner, entry, name) for name in MIX_FILES]
-                    yield skip, skip, skip, files[0], files, mix_status(item), skip, skip, entry.id
+                    (narrated, narration_id), (scored, music_id) = made["narration"], made["music"]
+                    yield (
+                        text,
+                        narrated,
+                        scored,
+                        files[0],
+                        files,
+                        mix_status(item),
+                        narration_id,
+                        music_id,
+                        entry.id,
+                    )
                     return
         named = {"draft": "draft", "narrate": "narration", "score": "scoring", "mix": "mix"}
         yield skip, skip, skip, skip, skip, _stopped(named.get(step, step)), skip, skip, skip
@@ -534,9 +557,8 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                 mixed = gr.Audio(label=tr("story.mixed"), type="filepath", interactive=False)
                 files = gr.File(label=tr("story.files"), file_count="multiple", interactive=False)
             with gr.Column(scale=1):
-                seconds = gr.Slider(
-                    story.MIN_STORY_S, story.MAX_STORY_S, value=30, step=5, label=tr("story.seconds")
-                )
+                # a Number, not a Slider: a length out of bounds gets the story's own message
+                seconds = gr.Number(value=30, precision=0, label=tr("story.seconds"))
                 text_model = gr.Dropdown(
                     model_choices(ctx, settings.text_models),
                     value=settings.text_models[0],

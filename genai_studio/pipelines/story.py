@@ -79,6 +79,7 @@ CONTINUE_PROMPT = "Go on with the narration: about {words} more words, ending wi
 CONTINUE_PROMPT_ZH = "接着写旁白，再写大约 {words} 个字，以完整的句子结尾。"
 DRAFT_ROUNDS = 4
 SHORT_DRAFT = 0.7  # a draft under this share of the asked length is continued
+MIN_ROUND_TOKENS = 16  # a continuation gets at least this many of the draft's tokens
 DRAFT_PROMPT_ZH = (
     "为下面的内容写一段旁白：{idea}\n\n朗读时长约 {seconds:g} 秒，大约 {words} 个字。只写旁白本身，用中文。"
 )
@@ -222,17 +223,18 @@ def draft(
 
     A small model often stops well short of the asked length: while the text is under
     SHORT_DRAFT of it and the model stopped by itself, it is asked to go on (the conversation
-    so far sent back), at most DRAFT_ROUNDS times in all."""
+    so far sent back), at most DRAFT_ROUNDS times in all and within the first request's
+    token budget, so a continued draft costs no more than one that ran to its limit."""
     text, params = "", {}
+    budget = request.max_new_tokens  # every round together
     for round_ in range(DRAFT_ROUNDS):
         job_request, before = request, text
         if round_:
             more = units - spoken_units(text)
             ask = (CONTINUE_PROMPT_ZH if is_chinese(text) else CONTINUE_PROMPT).format(words=more)
             messages = (*request.messages, Message("assistant", text), Message("user", ask))
-            tokens = min(request.max_new_tokens, round(more * MAX_NEW_TOKENS_PER_WORD) + 48)
             job_request = replace(
-                request, messages=messages, max_new_tokens=tokens, seed=request.seed + round_
+                request, messages=messages, max_new_tokens=budget, seed=request.seed + round_
             )
         part = ""
         with (
@@ -251,7 +253,9 @@ def draft(
                 yield text
         if cancel.is_set():
             return
-        if params.get("finish_reason") != "stop" or spoken_units(tidy(text, units)) >= SHORT_DRAFT * units:
+        budget -= int(params.get("completion_tokens") or job_request.max_new_tokens)
+        short = spoken_units(tidy(text, units)) < SHORT_DRAFT * units
+        if params.get("finish_reason") != "stop" or not short or budget < MIN_ROUND_TOKENS:
             break
     written = tidy(text, units)
     if not is_speakable(written):

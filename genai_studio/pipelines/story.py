@@ -175,6 +175,12 @@ _DIRECTION_LINE = re.compile(r"^\s*[(（].*[)）]\s*$")
 _ENDS_SENTENCE = re.compile(r"[.!?…。！？”\"')）]\s*$")
 
 
+def _gist(sentence: str) -> str:
+    """A sentence's words without case, punctuation or articles: what makes two the same."""
+    words = re.findall(r"\w+", sentence.lower())
+    return " ".join(word for word in words if word not in ("a", "an", "the"))
+
+
 def tidy(raw: str, units: int) -> str:
     """The narrator's words of a drafted `raw` text: markup, titles, stage directions, speaker
     names and repeated sentences dropped, an unfinished last sentence cut, and at most ~1.25x
@@ -187,8 +193,11 @@ def tidy(raw: str, units: int) -> str:
             line = _SPEAKER.sub("", _BRACKETED.sub("", _MARKUP.sub("", line))).strip()
             if line and not _LABEL_LINE.match(line) and not _DIRECTION_LINE.match(line):
                 kept.append(line)
-        sentences = [s for s in split_sentences(" ".join(kept)) if s.lower() not in seen]
-        seen.update(s.lower() for s in sentences)  # a small model repeats itself: once is enough
+        sentences = []
+        for sentence in split_sentences(" ".join(kept)):
+            if _gist(sentence) not in seen:  # a small model repeats itself: once is enough
+                seen.add(_gist(sentence))
+                sentences.append(sentence)
         if sentences:
             paragraphs.append(sentences)
     limit, used, out = math.ceil(units * 1.25), 0, []
@@ -204,8 +213,9 @@ def tidy(raw: str, units: int) -> str:
             out.append(taken)
         if len(taken) < len(sentences):
             break
-    if out and len(out[-1]) > 1 and not _ENDS_SENTENCE.search(out[-1][-1]):
+    if sum(map(len, out)) > 1 and not _ENDS_SENTENCE.search(out[-1][-1]):
         out[-1].pop()  # the model ran out of tokens mid-sentence
+        out = [sentences for sentences in out if sentences]
     joiner = "" if is_chinese(raw) else " "
     return "\n\n".join(joiner.join(sentences) for sentences in out)
 

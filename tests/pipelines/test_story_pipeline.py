@@ -133,7 +133,8 @@ def test_the_music_proposal_follows_the_words_and_says_why(text, mood, genre):
 def test_a_draft_is_tidied_to_the_narrators_words_and_about_the_length():
     raw = (
         "**Title: Morning Bread**\n\n(Soft music plays)\n\nNarrator: The oven is warm. [SFX: bell] "
-        "The bread is golden. The street is still asleep. We are already here for you. And then the"
+        "The bread is golden. The street is still asleep. We are already here for you.\n\nA bread is golden! "
+        "And then the"
     )
     assert (
         story.tidy(raw, 100)

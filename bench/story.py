@@ -11,6 +11,7 @@ In one run, on the embedded models (SmolLM2 draft, hibari narration, composer mu
 - integrated loudness of the mix (pyloudnorm) against the -16 LUFS target (aim: within 1 LU).
 
     .venv/bin/python bench/story.py [--seconds 30] [--idea "a 30-second ad for a bakery"]
+    .venv/bin/python bench/story.py --script "$(cat my-script.txt)"   # no draft step
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--idea", default="a 30-second ad for a bakery that opens at dawn")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--script", default="", help="a script of your own: the draft is skipped")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     settings = Settings(output_dir=Path(tempfile.mkdtemp()), llama_threads=2)
@@ -101,7 +103,7 @@ def main() -> None:
         settings,
         manager,
         idea=args.idea,
-        script_text="",
+        script_text=args.script,
         seconds=args.seconds,
         text_model="smollm2",
         speech_model="hibari",
@@ -114,7 +116,7 @@ def main() -> None:
         tempo=0,
         seed=args.seed,
     )
-    for spec in ("smollm2", "hibari", "composer"):
+    for spec in ("hibari", "composer") if args.script else ("smollm2", "hibari", "composer"):
         manager.load(spec)  # loads are not steps: a running studio has them loaded
     workdir = Path(tempfile.mkdtemp(prefix="story-bench-"))
     times: dict[str, float] = {}
@@ -125,7 +127,8 @@ def main() -> None:
         times[update.step] = times.get(update.step, 0.0) + now - started
         started = now
         results[update.step] = update.item
-    draft, voice, music, mixed = (results[s] for s in ("draft", "narrate", "score", "mix"))
+    voice, music, mixed = (results[s] for s in ("narrate", "score", "mix"))
+    script = results["draft"].script if "draft" in results else args.script
     import pyloudnorm
     import soundfile as sf
 
@@ -135,16 +138,16 @@ def main() -> None:
     depth = ducking_db(mix, music.track.audio, voice.track.audio, voice.track.rate, rate, 3.0)
     lufs = pyloudnorm.Meter(rate).integrated_loudness(mix)
     model = whisper()
-    alone = wer(draft.script, transcribe(model, narration_path))
-    mixed_wer = wer(draft.script, transcribe(model, mixed.files[story.WAV]))
-    print(f"idea: {args.idea!r}; script: {story.spoken_units(draft.script)} words")
-    print(f"script: {draft.script}")
+    alone = wer(script, transcribe(model, narration_path))
+    mixed_wer = wer(script, transcribe(model, mixed.files[story.WAV]))
+    print(f"idea: {args.idea!r}; script: {story.spoken_units(script)} words")
+    print(f"script: {script}")
     print(
         f"narration {voice.track.seconds:.1f} s; music {music.track.seconds:.1f} s; "
         f"mix {len(mix) / rate:.1f} s"
     )
     print("| step | time s |\n|---|---|")
-    for step in ("draft", "narrate", "score", "mix"):
+    for step in times:
         print(f"| {step} | {times[step]:.2f} |")
     print(f"| all | {sum(times.values()):.2f} |")
     print(

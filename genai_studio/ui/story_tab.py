@@ -196,7 +196,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
 
         Args:
             idea: what the story is, e.g. "a 30-second ad for a bakery" (up to 2,000 characters).
-            seconds: the length to aim at, 5-600 (words at about 2.5 a second of speech).
+            seconds: the length to aim at, 5-600 (about 3 words a second of speech).
             text_model: a text model spec from the list the server offers.
             speed: the narration speed the script is written for, 0.5-2.
             seed: -1 for a random seed.

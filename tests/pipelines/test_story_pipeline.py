@@ -88,7 +88,7 @@ def plan_of(settings, manager, **changes):
         ({"script_text": "x" * 100_000}, "Script is too long: 100,000 characters"),
         ({"seconds": 0}, "Length .seconds. must be between 5 and 600"),
         ({"seconds": 7200}, "Length .seconds. must be between 5 and 600"),
-        ({"script_text": "word " * 1900}, "about 13 minutes to read"),
+        ({"script_text": "word " * 1900, "speed": 0.5}, "about 21 minutes to read"),
         ({"voice": "nobody", "language": "en-us"}, "no voice 'nobody'"),
         ({"mood": "grumpy"}, "Mood must be one of"),
         ({"narration_path": "/etc/passwd"}, "not audio"),

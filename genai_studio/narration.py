@@ -101,6 +101,7 @@ class Narration:
 
     files: dict[str, Path]
     params: dict[str, Any]
+    cues: tuple[Cue, ...] = ()  # the subtitles' cues, for a caller that places the voice in a mix
 
     @property
     def stopped(self) -> bool:
@@ -217,6 +218,7 @@ def narrate(
     seconds = round(recording.frames / recording.rate, 3) if recording else 0.0
     yield Narration(
         files=finished["files"],
+        cues=tuple(recording.timeline.cues) if recording else (),
         params={
             **request.params(),
             "model": params.get("model", spec),

@@ -25,6 +25,7 @@ TABS: list[str] = [
     "genai_studio.ui.text_tab",
     "genai_studio.ui.speech_tab",
     "genai_studio.ui.music_tab",
+    "genai_studio.ui.story_tab",
     "genai_studio.ui.image_tab",
 ]
 

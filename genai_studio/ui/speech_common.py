@@ -1,7 +1,14 @@
-"""What the Speech tab's two modes (speak, narrate) share: checking a request for a model."""
+"""What the tabs that speak (Speech's two modes, Story) share: checking a request for a model,
+and the voice and language pickers."""
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
+
+import gradio as gr
+
+from genai_studio.backends.speech import auto_language
 from genai_studio.backends.speech.request import MAX_TEXT_CHARS, SpeechRequest, build_request
 from genai_studio.inputs import choice
 from genai_studio.ui.common import StudioContext
@@ -31,3 +38,21 @@ def checked_request(
         languages=backend.languages(),
         max_chars=max_chars,
     )
+
+
+def voice_options(ctx: StudioContext, spec: str) -> tuple[dict[str, str], dict[str, str]]:
+    """A model's voices, and its languages after "auto" (the default: see auto_language)."""
+    backend = ctx.manager.backend_for(spec)
+    return backend.voices(), {auto_language.AUTO: auto_language.AUTO_NAME, **backend.languages()}
+
+
+def labelled_choices(options: dict[str, str]) -> list[tuple[str, str]]:
+    """(label, id) pairs; a name several ids share (French for fr and fr-fr) gets its id added."""
+    names = Counter(options.values())
+    return [(f"{name} · {key}" if names[name] > 1 else name, key) for key, name in options.items()]
+
+
+def voice_dropdown(options: dict[str, str], current: Any) -> gr.Dropdown:
+    """Choices for a model; the current value stays if the model has it (History reuse)."""
+    default = next(iter(options), None)
+    return gr.Dropdown(choices=labelled_choices(options), value=current if current in options else default)

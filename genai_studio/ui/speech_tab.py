@@ -7,7 +7,6 @@ mode narrates a whole chapter into one WAV and MP3 (see `narration_ui`).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,7 +29,7 @@ from genai_studio.ui.common import (
     tr,
     user_errors,
 )
-from genai_studio.ui.speech_common import checked_request
+from genai_studio.ui.speech_common import checked_request, labelled_choices, voice_dropdown, voice_options
 
 TASK = "speech"
 WAV_NAME = "speech.wav"
@@ -71,28 +70,10 @@ EXAMPLES = {  # label (the same in both languages) -> text, model, language
 }
 
 
-def _options(ctx: StudioContext, spec: str) -> tuple[dict[str, str], dict[str, str]]:
-    """A model's voices, and its languages after "auto" (the default: see auto_language)."""
-    backend = ctx.manager.backend_for(spec)
-    return backend.voices(), {auto_language.AUTO: auto_language.AUTO_NAME, **backend.languages()}
-
-
 def _ready_options(ctx: StudioContext, spec: str) -> tuple[dict[str, str], dict[str, str]] | None:
     """The voices and own languages of a model that can run here, else None (auto skips it)."""
     backend = ctx.manager.backend_for(spec)
     return (backend.voices(), backend.languages()) if backend.available().ready else None
-
-
-def _choices(options: dict[str, str]) -> list[tuple[str, str]]:
-    """(label, id) pairs; a name several ids share (French for fr and fr-fr) gets its id added."""
-    names = Counter(options.values())
-    return [(f"{name} · {key}" if names[name] > 1 else name, key) for key, name in options.items()]
-
-
-def _dropdown(options: dict[str, str], current: Any) -> gr.Dropdown:
-    """Choices for a model; the current value stays if the model has it (History reuse)."""
-    default = next(iter(options), None)
-    return gr.Dropdown(choices=_choices(options), value=current if current in options else default)
 
 
 def build(ctx: StudioContext) -> list[TabHandle]:
@@ -156,13 +137,13 @@ def build(ctx: StudioContext) -> list[TabHandle]:
     def speech_options(model: str, voice: str, language: str) -> tuple[gr.Dropdown, gr.Dropdown]:
         """The voices and languages of a speech model, keeping the current ones when it has them."""
         choice(model, field="Model", options=specs)
-        voices, languages = _options(ctx, model)
-        return _dropdown(voices, voice), _dropdown(languages, language)
+        voices, languages = voice_options(ctx, model)
+        return voice_dropdown(voices, voice), voice_dropdown(languages, language)
 
     if not specs:  # no speech model configured: the tab is absent
         return []
     with gr.Tab(tr("speech.tab"), id=TASK):
-        voices, languages = _options(ctx, specs[0])
+        voices, languages = voice_options(ctx, specs[0])
         with gr.Row():
             with gr.Column(scale=2), gr.Tabs() as modes:
                 with gr.Tab(tr("speech.mode.speak"), id=SPEAK):
@@ -186,13 +167,13 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             with gr.Column(scale=1):
                 model = gr.Dropdown(model_choices(ctx, specs), value=specs[0], label=tr("common.model"))
                 voice = gr.Dropdown(
-                    _choices(voices),
+                    labelled_choices(voices),
                     value=next(iter(voices), None),
                     label=tr("speech.voice"),
                     allow_custom_value=True,  # History may restore another model's voice first
                 )
                 language = gr.Dropdown(
-                    _choices(languages),
+                    labelled_choices(languages),
                     value=next(iter(languages), None),
                     label=tr("speech.language"),
                     allow_custom_value=True,

@@ -39,7 +39,7 @@ from genai_studio.ui.common import (
     tr,
     user_errors,
 )
-from genai_studio.ui.speech_tab import _choices, _dropdown, _options
+from genai_studio.ui.speech_common import labelled_choices, voice_dropdown, voice_options
 
 TASK = "story"
 DRAFT_TXT = "output.txt"  # the name History shows as text
@@ -522,13 +522,13 @@ def build(ctx: StudioContext) -> list[TabHandle]:
     def story_voices(model: str, voice: str, language: str) -> tuple[gr.Dropdown, gr.Dropdown]:
         """The voices and languages of a speech model, keeping the current ones when it has them."""
         choice(model, field="Voice model", options=settings.speech_models)
-        voices, languages = _options(ctx, model)
-        return _dropdown(voices, voice), _dropdown(languages, language)
+        voices, languages = voice_options(ctx, model)
+        return voice_dropdown(voices, voice), voice_dropdown(languages, language)
 
     # -- the page ------------------------------------------------------------------------
     speech_specs, first_voices, first_languages = (
         settings.speech_models,
-        *_options(ctx, settings.speech_models[0]),
+        *voice_options(ctx, settings.speech_models[0]),
     )
     with gr.Tab(tr("story.tab"), id=TASK):
         gr.Markdown(tr("story.intro"))
@@ -568,13 +568,13 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                     model_choices(ctx, speech_specs), value=speech_specs[0], label=tr("story.speech_model")
                 )
                 voice = gr.Dropdown(
-                    _choices(first_voices),
+                    labelled_choices(first_voices),
                     value=next(iter(first_voices), None),
                     label=tr("speech.voice"),
                     allow_custom_value=True,  # History may restore another model's voice first
                 )
                 language = gr.Dropdown(
-                    _choices(first_languages),
+                    labelled_choices(first_languages),
                     value=AUTO,
                     label=tr("speech.language"),
                     allow_custom_value=True,

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import socket
+import stat
 import time
 import uuid
 from collections.abc import Callable
@@ -90,6 +91,15 @@ def _writer_alive(pid: int, life: int) -> bool:
         pass
     started = _started(pid)
     return started is None or started == life
+
+
+def _plain(path: Path, kind: int = stat.S_IFREG) -> bool:
+    """A regular file (or folder) and not a link: a link placed in the history folder could
+    point anywhere, another owner's results or /etc/passwd."""
+    try:
+        return stat.S_IFMT(os.lstat(path).st_mode) == kind
+    except OSError:
+        return False
 
 
 def _folder_bytes(folder: Path) -> int:
@@ -252,8 +262,11 @@ class History:
         return self.root / owner.key
 
     def _matches(self, owner: Owner) -> list[re.Match[str]]:
+        folder = self._owner_dir(owner)
+        if not _plain(folder, stat.S_IFDIR):
+            return []  # none yet, or a link to someone else's folder
         try:
-            names = os.listdir(self._owner_dir(owner))
+            names = os.listdir(folder)
         except FileNotFoundError:
             return []
         return [match for name in names if (match := _ENTRY_ID.match(name))]
@@ -290,6 +303,11 @@ class History:
         )
 
     def _try_read(self, folder: Path, owner_key: str) -> Entry | None:
+        if not (_plain(folder.parent, stat.S_IFDIR) and _plain(folder, stat.S_IFDIR)):
+            return None
+        if not _plain(folder / ENTRY_FILE):
+            log.warning("skipping history entry %s: no entry file of its own", folder.name)
+            return None
         try:
             entry = self._read(folder, owner_key)
         except FileNotFoundError:
@@ -297,7 +315,7 @@ class History:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("skipping unreadable history entry %s: %s", folder.name, exc)
             return None
-        if entry.id != folder.name or not all((folder / name).is_file() for name in entry.files):
+        if entry.id != folder.name or not all(_plain(folder / name) for name in entry.files):
             log.warning("skipping incomplete history entry %s", folder.name)
             return None
         return entry

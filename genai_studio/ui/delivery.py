@@ -119,9 +119,9 @@ class ResultFileGuard:
             return False
         owner_key = self.delivery.owner_key_of(requested)
         if owner_key is None:
-            # elsewhere Gradio's own checks apply; a path that names the results folder but
-            # does not resolve inside it is a trick (encodings, case, dot segments): refused
-            return FOLDER.lower() not in requested.lower()
+            # elsewhere Gradio's own checks apply; a path through the results folder that does
+            # not resolve inside it is a trick (encodings, case, dot segments): refused
+            return FOLDER not in {part.lower() for part in re.split(r"[/\\]", requested)}
         return not self.accounts or owner_key == self._requester_key(scope)
 
     @staticmethod

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import socket
+import stat
 import time
 import uuid
 from collections.abc import Callable
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 # <date>-<time>-<microseconds>-<task>-<random>: sorting ids sorts entries by time
 _ENTRY_ID = re.compile(r"^(\d{8}-\d{6})-\d{6}-([a-z_]+)-[0-9a-f]{8}$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-_STAGING = re.compile(r"^\.tmp-(?P<host>[^-]+)-(?P<pid>\d+)-")
+_STAGING = re.compile(r"^\.tmp-(?P<host>[^-]+)-(?P<pid>\d+)-(?P<life>\d+)-")
 ENTRY_FILE = "entry.json"
 LEGACY_OWNER = Owner.local()  # entries from before owners existed were made at the machine
 STALE_STAGING_S = 24 * 3600  # staging of another host is only removed once this old
@@ -66,14 +67,39 @@ def _host() -> str:
     return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
 
 
-def _pid_alive(pid: int) -> bool:
+def _started(pid: int) -> int | None:
+    """When process `pid` started (clock ticks since boot, from /proc), or None where that
+    cannot be read (not Linux, or no such process)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rpartition(")")[2].split()[19])  # field 22, counted after the command name
+
+
+_LIFE = _started(os.getpid()) or 0  # tells this process from an earlier one with the same pid
+
+
+def _writer_alive(pid: int, life: int) -> bool:
+    """Whether the process that named a staging folder (`pid`, started at `life`) still runs.
+    A pid alone is not enough: a restarted container gives its server the same pid again."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    started = _started(pid)
+    return started is None or started == life
+
+
+def _plain(path: Path, kind: int = stat.S_IFREG) -> bool:
+    """A regular file (or folder) and not a link: a link placed in the history folder could
+    point anywhere, another owner's results or /etc/passwd."""
+    try:
+        return stat.S_IFMT(os.lstat(path).st_mode) == kind
+    except OSError:
+        return False
 
 
 def _folder_bytes(folder: Path) -> int:
@@ -118,7 +144,7 @@ class History:
         entry_id = f"{stamp}-{int(created * 1e6) % 1_000_000:06d}-{task}-{uuid.uuid4().hex[:8]}"
         folder = self._owner_dir(owner)
         folder.mkdir(parents=True, exist_ok=True)
-        staging = folder / f".tmp-{_host()}-{os.getpid()}-{entry_id}"
+        staging = folder / f".tmp-{_host()}-{os.getpid()}-{_LIFE}-{entry_id}"
         staging.mkdir()
         try:
             for name, content in files.items():
@@ -236,8 +262,11 @@ class History:
         return self.root / owner.key
 
     def _matches(self, owner: Owner) -> list[re.Match[str]]:
+        folder = self._owner_dir(owner)
+        if not _plain(folder, stat.S_IFDIR):
+            return []  # none yet, or a link to someone else's folder
         try:
-            names = os.listdir(self._owner_dir(owner))
+            names = os.listdir(folder)
         except FileNotFoundError:
             return []
         return [match for name in names if (match := _ENTRY_ID.match(name))]
@@ -274,6 +303,11 @@ class History:
         )
 
     def _try_read(self, folder: Path, owner_key: str) -> Entry | None:
+        if not (_plain(folder.parent, stat.S_IFDIR) and _plain(folder, stat.S_IFDIR)):
+            return None
+        if not _plain(folder / ENTRY_FILE):
+            log.warning("skipping history entry %s: no entry file of its own", folder.name)
+            return None
         try:
             entry = self._read(folder, owner_key)
         except FileNotFoundError:
@@ -281,7 +315,7 @@ class History:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("skipping unreadable history entry %s: %s", folder.name, exc)
             return None
-        if entry.id != folder.name or not all((folder / name).is_file() for name in entry.files):
+        if entry.id != folder.name or not all(_plain(folder / name) for name in entry.files):
             log.warning("skipping incomplete history entry %s", folder.name)
             return None
         return entry
@@ -309,8 +343,7 @@ class History:
                 if not match:
                     continue
                 mine = match.group("host") == host
-                dead = not _pid_alive(int(match.group("pid"))) if mine else False
-                stale = now - item.stat().st_mtime > STALE_STAGING_S
-                if (dead and int(match.group("pid")) != os.getpid()) or stale:
+                dead = mine and not _writer_alive(int(match.group("pid")), int(match.group("life")))
+                if dead or now - item.stat().st_mtime > STALE_STAGING_S:
                     shutil.rmtree(item, ignore_errors=True)
                     log.info("removed an interrupted write: %s", item.name)

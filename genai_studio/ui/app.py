@@ -17,6 +17,7 @@ from genai_studio.ui import guard, history_tab, zerogpu
 from genai_studio.ui.common import StudioContext, TabHandle, i18n
 from genai_studio.ui.delivery import Delivery, ResultFileGuard
 from genai_studio.ui.identity import Identity
+from genai_studio.ui.origins import OriginGuard
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +103,14 @@ def _api_routes(ctx: StudioContext, settings: Settings) -> list:
 
 def launch(demo: gr.Blocks, settings: Settings, **overrides: object):
     """Launch with the studio's safety settings: accounts, upload limit, no traceback to users,
-    no monitoring for visitors, and no folder of results served by path; with
-    `settings.openai_api`, the OpenAI HTTP API at /v1 on the same server."""
+    no monitoring for visitors, no request from other web sites, and no folder of results
+    served by path; with `settings.openai_api`, the OpenAI HTTP API at /v1 on the same server."""
     ctx: StudioContext = demo.studio
     accounts = ctx.identity.accounts
-    middleware = [] if accounts is None else [Middleware(ResultFileGuard, delivery=ctx.delivery)]
+    middleware = [
+        Middleware(OriginGuard, loopback=settings.loopback),
+        Middleware(ResultFileGuard, delivery=ctx.delivery, accounts=accounts is not None),
+    ]
     options: dict[str, object] = dict(
         server_name=settings.host,
         server_port=settings.port,

@@ -5,16 +5,20 @@ request: it is linked into Gradio's upload cache (which Gradio serves) at
 `studio-results/<owner key>/<entry id>/<random>/<name>`, a path nobody can guess. With
 accounts, `ResultFileGuard` also refuses such a path to any logged-in user but its owner.
 Deleting or pruning an entry removes its delivered copies too: deleted means gone.
+
+Gradio's file route also fetches http(s) URLs for whoever asks (public addresses only, since
+6.x); the studio never hands out a URL, so `ResultFileGuard` refuses them all: the studio is
+nobody's proxy.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import unquote
 
 from gradio import utils as gradio_utils
 
@@ -23,11 +27,13 @@ from genai_studio.owners import Owner
 
 FOLDER = "studio-results"
 FILE_ROUTES = ("/gradio_api/file=", "/gradio_api/file/", "/file=", "/file/")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # a scheme (one letter is a Windows drive)
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
     try:
-        os.link(source, target)  # no second copy on disk when both are on one filesystem
+        # no second copy on disk when both are on one filesystem; a link is linked as itself
+        os.link(source, target, follow_symlinks=False)
     except OSError:
         shutil.copyfile(source, target)
 
@@ -66,37 +72,57 @@ class Delivery:
         """Remove every delivered copy of an entry (called when it is deleted or pruned)."""
         shutil.rmtree(self.root / owner_key / entry_id, ignore_errors=True)
 
-    def owner_key_of(self, url_path: str) -> str | None:
-        """The owner key of a delivered file named by a file-route URL path, else None."""
-        for route in FILE_ROUTES:
-            if url_path.startswith(route):
-                requested = unquote(url_path[len(route) :])
-                break
-        else:
-            return None
+    def owner_key_of(self, requested: str) -> str | None:
+        """The owner key of a delivered file named by a file route's path, else None. The path
+        is taken as Gradio takes it (made absolute, not decoded a second time), then resolved."""
         try:
-            relative = Path(gradio_utils.abspath(requested)).resolve().relative_to(self.root)
+            relative = Path(os.path.abspath(requested)).resolve().relative_to(self.root)
         except (ValueError, OSError):
             return None
         return relative.parts[0] if relative.parts else None
 
 
-class ResultFileGuard:
-    """ASGI middleware: with accounts, a delivered result is served to its owner only
-    (Gradio's own login check already refuses visitors who are not logged in)."""
+def _file_route_path(scope) -> str | None:
+    """What a request asks Gradio's file route for (None: it is not for that route). The
+    path is the one the router sees: decoded once by the server, the mount prefix removed."""
+    path, root = scope.get("path", ""), scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    for route in FILE_ROUTES:
+        if path.startswith(route):
+            return path[len(route) :]
+    return None
 
-    def __init__(self, app, delivery: Delivery) -> None:
+
+class ResultFileGuard:
+    """ASGI middleware on Gradio's file route: no URL is ever fetched, a path that names the
+    results folder must resolve inside it, and with accounts a delivered result is served to
+    its owner only (Gradio's own login check already refuses visitors not logged in)."""
+
+    def __init__(self, app, delivery: Delivery, accounts: bool) -> None:
         self.app = app
         self.delivery = delivery
+        self.accounts = accounts
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            owner_key = self.delivery.owner_key_of(scope.get("path", ""))
-            if owner_key is not None and owner_key != self._requester_key(scope):
-                await send({"type": "http.response.start", "status": 404, "headers": []})
-                await send({"type": "http.response.body", "body": b"Not found"})
-                return
+        if scope["type"] == "http" and not self._allowed(scope):
+            await send({"type": "http.response.start", "status": 404, "headers": [(b"content-length", b"9")]})
+            await send({"type": "http.response.body", "body": b"Not found"})
+            return
         await self.app(scope, receive, send)
+
+    def _allowed(self, scope) -> bool:
+        requested = _file_route_path(scope)
+        if requested is None:
+            return True
+        if _URL.match(requested):
+            return False
+        owner_key = self.delivery.owner_key_of(requested)
+        if owner_key is None:
+            # elsewhere Gradio's own checks apply; a path through the results folder that does
+            # not resolve inside it is a trick (encodings, case, dot segments): refused
+            return FOLDER not in {part.lower() for part in re.split(r"[/\\]", requested)}
+        return not self.accounts or owner_key == self._requester_key(scope)
 
     @staticmethod
     def _requester_key(scope) -> str | None:

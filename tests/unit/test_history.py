@@ -130,16 +130,16 @@ def test_retention_never_touches_a_result_being_written(tmp_path):
     assert writing.is_dir() and (writing / "output.txt").stat().st_size == 5000
 
 
-def test_leftovers_of_interrupted_writes_are_removed_when_the_store_opens(tmp_path, monkeypatch):
+def test_leftovers_of_interrupted_writes_are_removed_when_the_store_opens(tmp_path):
     store = History(tmp_path)
     kept = store.save(ANN, "text", "m", {}, "kept", {"output.txt": b"x"})
     import genai_studio.history as history_module
 
-    host = history_module._host()
-    dead = tmp_path / ANN.key / f".tmp-{host}-999999999-{kept.id}"
+    host, parent = history_module._host(), os.getppid()
+    dead = tmp_path / ANN.key / f".tmp-{host}-999999999-1-{kept.id}"
     dead.mkdir()
     (dead / "output.txt").write_bytes(b"half")
-    alive = tmp_path / ANN.key / f".tmp-{host}-{os.getppid()}-{kept.id}"
+    alive = tmp_path / ANN.key / f".tmp-{host}-{parent}-{history_module._started(parent)}-{kept.id}"
     alive.mkdir()
     half_deleted = tmp_path / ANN.key / f".del-0000abcd-{kept.id}"
     half_deleted.mkdir()
@@ -147,6 +147,21 @@ def test_leftovers_of_interrupted_writes_are_removed_when_the_store_opens(tmp_pa
     assert not dead.exists() and not half_deleted.exists()
     assert alive.exists()  # a live process may still be writing it
     assert [e.id for e in History(tmp_path).entries(ANN)] == [kept.id]
+
+
+def test_leftovers_of_an_earlier_process_with_the_same_pid_are_removed(tmp_path):
+    """A restarted container runs its server under the same pid as the one that was killed:
+    that pid is alive, but the staging is an earlier life's."""
+    import genai_studio.history as history_module
+
+    host, pid, life = history_module._host(), os.getpid(), history_module._LIFE
+    earlier = tmp_path / ANN.key / f".tmp-{host}-{pid}-{life - 1}-20200101-000000-000000-text-0000abcd"
+    earlier.mkdir(parents=True)
+    (earlier / "output.txt").write_bytes(b"half")
+    ours = tmp_path / ANN.key / f".tmp-{host}-{pid}-{life}-20200101-000000-000001-text-0000abcd"
+    ours.mkdir()  # another thread of this process is writing it
+    History(tmp_path)
+    assert not earlier.exists() and ours.exists()
 
 
 def test_entries_from_before_owners_belong_to_the_person_at_the_machine(tmp_path):

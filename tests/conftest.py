@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+# A Gradio cache of this run's own, set before gradio is imported (it reads the variable then):
+# a studio that shuts down deletes the cached uploads it knows, and uploads are cached by
+# content, so another test run on this machine would delete this run's uploads (and ours theirs).
+os.environ.setdefault("GRADIO_TEMP_DIR", tempfile.mkdtemp(prefix="gradio-tests-"))
+atexit.register(shutil.rmtree, os.environ["GRADIO_TEMP_DIR"], ignore_errors=True)
 
 import httpx
 import pytest

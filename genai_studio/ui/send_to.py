@@ -97,9 +97,9 @@ def _connect(button: gr.Button, source: gr.components.Component, target: Target,
     handle = target.handle
     selectors = [tabs, *([handle.subtab[0]] if handle.subtab else [])]
 
-    def select() -> tuple[gr.Tabs, ...]:
-        chosen = gr.Tabs(selected=handle.tab_id)
-        return (chosen, gr.Tabs(selected=handle.subtab[1])) if handle.subtab else (chosen,)
+    def select() -> gr.Tabs | tuple[gr.Tabs, gr.Tabs]:
+        chosen = gr.Tabs(selected=handle.tab_id)  # one output: Gradio takes a return as it is
+        return (chosen, gr.Tabs(selected=handle.subtab[1])) if handle.subtab else chosen
 
     private = dict(api_visibility="private", queue=False, show_progress="hidden")
     receiver = target.receiver

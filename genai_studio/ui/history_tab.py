@@ -178,17 +178,17 @@ def build(
         audio = next((path for name, path in delivered.items() if name.endswith(".wav")), None)
         text = entry.file(TEXT_FILE).read_text(errors="replace") if TEXT_FILE in entry.files else ""
         made_by = by_task.get(entry.task)
-        kinds = set(made_by.results) if made_by else set()  # what the entry's own tab sends on
-        shown = {"image": image is not None, "speech": audio is not None, "text": bool(text)}
-        shown["music"] = shown["speech"]
+        offered = set(made_by.results) if made_by else set()  # the kinds its own tab sends on
+        holds = {"text": bool(text), "image": image is not None}
+        holds["speech"] = holds["music"] = audio is not None
         return (
             entry.id,
-            gr.Image(value=image, visible=shown["image"]),
-            gr.Audio(value=audio, visible=shown["speech"]),
-            gr.Textbox(value=text, visible=shown["text"]),
+            gr.Image(value=image, visible=image is not None),
+            gr.Audio(value=audio, visible=audio is not None),
+            gr.Textbox(value=text, visible=bool(text)),
             entry.params,
             list(delivered.values()),
-            *(gr.Column(visible=kind in kinds and shown[kind]) for kind in send_to.KINDS),
+            *(gr.Column(visible=kind in offered and holds[kind]) for kind in send_to.KINDS),
         )
 
     @user_errors
@@ -244,7 +244,7 @@ def build(
                 with gr.Row():
                     reuse = gr.Button(tr("history.reuse"), variant="primary")
                     delete = gr.Button(tr("history.delete"), variant="stop")
-                # Send-to, one row per kind; the open entry's own kind is shown
+                # Send-to: a row per kind of output, shown for an entry of that kind
                 viewers = {"text": text, "image": image, "speech": audio, "music": audio}
                 sending: dict[str, gr.Column] = {}
                 results: dict[str, ResultSlot] = {}

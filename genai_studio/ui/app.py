@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+from typing import Any
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -13,7 +14,7 @@ from starlette.middleware import Middleware
 from genai_studio.backends.manager import ModelManager
 from genai_studio.config import Settings
 from genai_studio.history import History, Retention
-from genai_studio.ui import guard, history_tab, zerogpu
+from genai_studio.ui import guard, history_tab, send_to, zerogpu
 from genai_studio.ui.common import StudioContext, TabHandle, i18n
 from genai_studio.ui.delivery import Delivery, ResultFileGuard
 from genai_studio.ui.identity import Identity
@@ -61,6 +62,20 @@ def _prune_periodically(history: History) -> None:
     threading.Thread(target=loop, name="retention", daemon=True).start()
 
 
+def build_tabs(
+    ctx: StudioContext, modules: list[Any], registered: Any | None = None
+) -> tuple[gr.Tabs, list[TabHandle]]:
+    """Inside a gr.Blocks: a tab per module (each has `build(ctx) -> list[TabHandle]`), History
+    last, every result wired to the other tabs taking its kind. Returns the top-level gr.Tabs
+    and every handle, History's last."""
+    with gr.Tabs() as tabs:
+        # each tab gives its handles: none when it has no model, several with sub-tabs
+        handles: list[TabHandle] = [handle for module in modules for handle in module.build(ctx)]
+        handles.append(history_tab.build(ctx, tabs, handles, registered))
+    send_to.wire(tabs, handles)
+    return tabs, handles
+
+
 def build_app(settings: Settings, manager: ModelManager | None = None) -> gr.Blocks:
     """The whole studio as a gr.Blocks; launch it with `launch(demo, settings)`."""
     ctx = build_context(settings, manager)
@@ -74,10 +89,7 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> gr.Blo
             register = ctx.identity.register_browser
             registered = demo.load(register, browser, browser, api_visibility="private", queue=False)
             demo.unload(ctx.identity.forget_session)
-        with gr.Tabs() as tabs:
-            # each tab gives its handles: none when it has no model, several with sub-tabs
-            handles: list[TabHandle] = [handle for module in modules for handle in module.build(ctx)]
-            history_tab.build(ctx, tabs, handles, registered)
+        build_tabs(ctx, modules, registered)
     demo.queue(max_size=settings.queue_size, default_concurrency_limit=1)
     guard.guard_inputs(demo)
     guard.busy_message(demo)
@@ -123,6 +135,7 @@ def launch(demo: gr.Blocks, settings: Settings, **overrides: object):
         app_kwargs={"middleware": middleware, "routes": _api_routes(ctx, settings)},
         i18n=i18n(),
         theme=THEME,
+        css=send_to.CSS,
     )
     options.update(overrides)
     return demo.launch(**options)

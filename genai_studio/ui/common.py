@@ -77,6 +77,16 @@ class StudioContext:
         return self.delivery.path(owner, entry, name)
 
 
+@dataclass(frozen=True)
+class ResultSlot:
+    """Where a tab shows a result it can send on: the component holding it and the row right
+    under it that `send_to.wire` fills with one "Send to" button per tab taking it. Make one
+    with `send_to.slot(component)` just after the component."""
+
+    component: gr.components.Component
+    row: gr.Row
+
+
 @dataclass
 class TabHandle:
     """A built tab. `controls` maps parameter names (as saved in history) to the inputs that
@@ -92,6 +102,10 @@ class TabHandle:
     # Send-to: the inputs this tab takes a result into, by kind of result ("text", "image",
     # "speech", "music"). A result sent here lands in `receivers[kind]`; nothing else changes.
     receivers: dict[str, gr.components.Component] = field(default_factory=dict)
+    # Send-to: the results this tab offers, by the same kinds. Each is offered to every other
+    # tab with a receiver of its kind; History also reads from the kinds which of its own
+    # viewers to offer for an entry this tab made.
+    results: dict[str, ResultSlot] = field(default_factory=dict)
 
 
 def model_choices(ctx: StudioContext, specs: tuple[str, ...]) -> list[tuple[str, str]]:

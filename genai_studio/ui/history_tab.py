@@ -1,6 +1,7 @@
 """History tab: the caller's own results as a gallery, newest first, filtered by task and
-paged; each opens as its image, player or text with its settings, reusable with one click
-and deletable (deleted means gone from disk)."""
+paged; each opens as its image, player or text with its settings, reusable with one click,
+its output sendable to the tabs that take it (ui/send_to.py), and deletable (deleted means
+gone from disk)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from genai_studio.errors import InvalidInput
 from genai_studio.history import Entry
 from genai_studio.inputs import bounded_int, choice
 from genai_studio.owners import Owner
-from genai_studio.ui.common import StudioContext, TabHandle, strings, tr, user_errors
+from genai_studio.ui import send_to
+from genai_studio.ui.common import ResultSlot, StudioContext, TabHandle, strings, tr, user_errors
 
 strings(
     {
@@ -67,9 +69,12 @@ def _describe(entry: Entry) -> dict[str, Any]:
     }
 
 
-def build(ctx: StudioContext, tabs: gr.Tabs, handles: list[TabHandle], registered: Any | None = None) -> None:
+def build(
+    ctx: StudioContext, tabs: gr.Tabs, handles: list[TabHandle], registered: Any | None = None
+) -> TabHandle:
     """The History tab; `registered` is the page-load event that tells whose page it is
-    (when owners are per browser): the gallery is listed again once it has run."""
+    (when owners are per browser): the gallery is listed again once it has run. Returns its
+    handle: it takes nothing, and offers the open entry's output to Send-to."""
     by_task = {task: handle for handle in handles for task in handle.tasks}
     task_filter = (ALL, *by_task)
     subtab_selectors = [handle.subtab[0] for handle in handles if handle.subtab]
@@ -172,6 +177,10 @@ def build(ctx: StudioContext, tabs: gr.Tabs, handles: list[TabHandle], registere
         image = delivered.get("result.png")
         audio = next((path for name, path in delivered.items() if name.endswith(".wav")), None)
         text = entry.file(TEXT_FILE).read_text(errors="replace") if TEXT_FILE in entry.files else ""
+        made_by = by_task.get(entry.task)
+        offered = set(made_by.results) if made_by else set()  # the kinds its own tab sends on
+        holds = {"text": bool(text), "image": image is not None}
+        holds["speech"] = holds["music"] = audio is not None
         return (
             entry.id,
             gr.Image(value=image, visible=image is not None),
@@ -179,6 +188,7 @@ def build(ctx: StudioContext, tabs: gr.Tabs, handles: list[TabHandle], registere
             gr.Textbox(value=text, visible=bool(text)),
             entry.params,
             list(delivered.values()),
+            *(gr.Column(visible=kind in offered and holds[kind]) for kind in send_to.KINDS),
         )
 
     @user_errors
@@ -234,6 +244,13 @@ def build(ctx: StudioContext, tabs: gr.Tabs, handles: list[TabHandle], registere
                 with gr.Row():
                     reuse = gr.Button(tr("history.reuse"), variant="primary")
                     delete = gr.Button(tr("history.delete"), variant="stop")
+                # Send-to: a row per kind of output, shown for an entry of that kind
+                viewers = {"text": text, "image": image, "speech": audio, "music": audio}
+                sending: dict[str, gr.Column] = {}
+                results: dict[str, ResultSlot] = {}
+                for kind in send_to.KINDS:
+                    with gr.Column(visible=False) as sending[kind]:
+                        results[kind] = send_to.slot(viewers[kind], "send_to.output")
         with gr.Accordion(tr("history.delete_all"), open=False):
             confirm = gr.Checkbox(label=tr("history.confirm_all"), value=False)
             delete_all = gr.Button(tr("history.delete_all"), variant="stop")
@@ -241,10 +258,11 @@ def build(ctx: StudioContext, tabs: gr.Tabs, handles: list[TabHandle], registere
 
     private = dict(api_visibility="private", queue=False)
     shown = [gallery, ids, page, page_label]
-    details = [entry_id, image, audio, text, settings_view, files]
+    details = [entry_id, image, audio, text, settings_view, files, *sending.values()]
 
     def cleared() -> list[Any]:
-        return [None, gr.Image(visible=False), gr.Audio(visible=False), gr.Textbox(visible=False), None, None]
+        hidden = [gr.Image(visible=False), gr.Audio(visible=False), gr.Textbox(visible=False)]
+        return [None, *hidden, None, None, *(gr.Column(visible=False) for _ in sending)]
 
     @user_errors
     def first_page(request: gr.Request, task_value: str) -> tuple[Any, ...]:
@@ -289,3 +307,4 @@ def build(ctx: StudioContext, tabs: gr.Tabs, handles: list[TabHandle], registere
     )
     controls = [component for handle in handles for component in handle.controls.values()]
     reuse.click(reuse_settings, inputs=entry_id, outputs=[tabs, *subtab_selectors, *controls], **private)
+    return TabHandle(tab_id="history", tasks=(), results=results)

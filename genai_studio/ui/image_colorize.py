@@ -151,7 +151,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
                     guidance = gr.Slider(0.0, 20.0, value=7.5, step=0.5, label=tr("colorize.guidance"))
                     seed = gr.Number(value=-1, precision=0, label=tr("common.seed"))
                 run, stop, status = run_controls(tr("colorize.run"))
-        before_after, download = before_after_outputs()
+        before_after, download, sent = before_after_outputs()
 
         wire_run(
             run,
@@ -182,4 +182,6 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             "guidance": guidance,
             "seed": seed,
         },
+        image_input=editor,
+        result=sent,
     )

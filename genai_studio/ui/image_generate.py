@@ -16,6 +16,7 @@ from genai_studio.backends.base import Progress, Result
 from genai_studio.backends.image.diffusion_inputs import MAX_STEPS
 from genai_studio.backends.image.hub_diffusers_txt2img import MAX_SIDE, MIN_SIDE, build_text_to_image_request
 from genai_studio.inputs import choice
+from genai_studio.ui import send_to
 from genai_studio.ui.common import StudioContext, TabHandle, run_buttons, strings, tr, user_errors
 from genai_studio.ui.image_tab import SubTabs, model_dropdown, save_result, wire_run
 
@@ -122,6 +123,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
             with gr.Column(scale=3):
                 image = gr.Image(label=tr("generate.result"), type="numpy", interactive=False, height=560)
                 download = gr.File(label=tr("image.download"), interactive=False)
+                sent = send_to.slot(download)
 
         wire_run(
             generate,
@@ -145,4 +147,6 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
             "seed": seed,
             "model": model,
         },
+        image_input=None,  # made from a prompt alone
+        result=sent,
     )

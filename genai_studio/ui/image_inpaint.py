@@ -176,7 +176,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             label=tr("inpaint.examples"),
         )
         examples.dataset.headers = []  # the column headers would show untranslated label keys
-        before_after, download = before_after_outputs()
+        before_after, download, sent = before_after_outputs()
 
         wire_run(
             fill,
@@ -212,4 +212,6 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             "strength": strength,
             "seed": seed,
         },
+        image_input=editor,
+        result=sent,
     )

@@ -280,7 +280,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
                     )
                     photo_examples(sorted(REFERENCES.glob("*.jpg")), reference, tr("restore.references"))
                 run, stop, status = run_controls(tr("restore.run"))
-        before_after, download = before_after_outputs()
+        before_after, download, sent = before_after_outputs()
         steps = gr.Gallery(label=tr("restore.steps"), columns=4, height=220, type="numpy")
 
         find.click(
@@ -318,4 +318,6 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
             "colour_method": colour_method,
             "colour_model": colour_model,
         },
+        image_input=editor,
+        result=sent,
     )

@@ -220,7 +220,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             object_fit="cover",
             elem_id="style-fixed-gallery",
         )
-        before_after, download = before_after_outputs()
+        before_after, download, sent = before_after_outputs()
 
         controls = {
             "model": model,
@@ -256,4 +256,4 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             api_name="stylize_photo",
         )
 
-    return parent.handle(TASK, (TASK,), controls)
+    return parent.handle(TASK, (TASK,), controls, image_input=content, result=sent)

@@ -28,7 +28,8 @@ from genai_studio.backends.base import Progress, Result
 from genai_studio.errors import InvalidInput
 from genai_studio.history import Entry
 from genai_studio.owners import Owner
-from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, model_choices, strings, tr
+from genai_studio.ui import send_to
+from genai_studio.ui.common import HEAVY, ResultSlot, StudioContext, TabHandle, model_choices, strings, tr
 
 TAB_ID = "image"
 RESULT_FILE = "result.png"
@@ -60,8 +61,24 @@ class SubTabs:
     tabs: gr.Tabs
     tab_id: str = TAB_ID
 
-    def handle(self, subtab_id: str, tasks: tuple[str, ...], controls: dict[str, Any]) -> TabHandle:
-        return TabHandle(tab_id=self.tab_id, tasks=tasks, controls=controls, subtab=(self.tabs, subtab_id))
+    def handle(
+        self,
+        subtab_id: str,
+        tasks: tuple[str, ...],
+        controls: dict[str, Any],
+        image_input: gr.components.Component | None,
+        result: ResultSlot,
+    ) -> TabHandle:
+        """The sub-tab's handle: an image sent here lands in `image_input` (None: it takes none);
+        `result` is its PNG, sent on to the other sub-tabs."""
+        return TabHandle(
+            tab_id=self.tab_id,
+            tasks=tasks,
+            controls=controls,
+            subtab=(self.tabs, subtab_id),
+            receivers={"image": image_input} if image_input is not None else {},
+            results={"image": result},
+        )
 
 
 def _open_upload(file: Any, field: str) -> Image.Image | None:
@@ -197,12 +214,12 @@ def run_controls(label: str) -> tuple[gr.Button, gr.Button, gr.Markdown]:
     return run, stop, gr.Markdown()
 
 
-def before_after_outputs() -> tuple[gr.ImageSlider, gr.File]:
-    """A row with the before/after slider and the result's PNG download."""
+def before_after_outputs() -> tuple[gr.ImageSlider, gr.File, ResultSlot]:
+    """A row with the before/after slider and the result's PNG download, then the PNG's Send-to row."""
     with gr.Row():
         slider = gr.ImageSlider(label=tr("image.before_after"), type="numpy", max_height=640)
         download = gr.File(label=tr("image.download"), interactive=False)
-    return slider, download
+    return slider, download, send_to.slot(download)
 
 
 def photo_examples(paths: Sequence[Path], target: gr.components.Component, label: str) -> None:

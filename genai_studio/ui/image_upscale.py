@@ -126,7 +126,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
                     )
                     seed = gr.Number(value=-1, precision=0, label=tr("common.seed"))
                 run, stop, status = run_controls(tr("upscale.run"))
-        before_after, download = before_after_outputs()
+        before_after, download, sent = before_after_outputs()
 
         controls = {
             "model": model,
@@ -147,4 +147,4 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
             api_name="upscale_image",
         )
 
-    return parent.handle(TASK, (TASK,), controls)
+    return parent.handle(TASK, (TASK,), controls, image_input=image, result=sent)

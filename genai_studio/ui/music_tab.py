@@ -24,6 +24,7 @@ from genai_studio.backends.music.request import (
     make_plan,
 )
 from genai_studio.inputs import choice
+from genai_studio.ui import send_to
 from genai_studio.ui.common import (
     HEAVY,
     StudioContext,
@@ -185,6 +186,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                 with gr.Row():
                     wav_file = gr.File(label=tr("music.wav"), interactive=False)
                     midi_file = gr.File(label=tr("music.midi"), interactive=False)
+                sent = send_to.slot(wav_file)
             with gr.Column(scale=1):
                 model = gr.Dropdown(model_choices(ctx, specs), value=specs[0], label=tr("common.model"))
                 genre = gr.Dropdown(list(GENRES), value=AUTO, label=tr("music.genre"))
@@ -218,4 +220,12 @@ def build(ctx: StudioContext) -> list[TabHandle]:
 
     controls = {"prompt": prompt, "model": model, "genre": genre, "mood": mood, "tempo": tempo}
     controls |= {"key": key, "seconds": seconds, "seed": seed}
-    return [TabHandle(tab_id=TASK, tasks=(TASK,), controls=controls)]
+    return [
+        TabHandle(
+            tab_id=TASK,
+            tasks=(TASK,),
+            controls=controls,
+            receivers={"text": prompt},  # text sent here is the prompt
+            results={"music": sent},
+        )
+    ]

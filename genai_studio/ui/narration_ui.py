@@ -25,7 +25,17 @@ from genai_studio.errors import InvalidInput
 from genai_studio.history import Entry
 from genai_studio.narration import CUES, MP3, RAW, SRT, VTT, WAV, Narration, Resume, narrate, script
 from genai_studio.owners import Owner
-from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, run_buttons, strings, tr, user_errors
+from genai_studio.ui import send_to
+from genai_studio.ui.common import (
+    HEAVY,
+    ResultSlot,
+    StudioContext,
+    TabHandle,
+    run_buttons,
+    strings,
+    tr,
+    user_errors,
+)
 from genai_studio.ui.speech_common import checked_request
 
 log = logging.getLogger(__name__)
@@ -99,6 +109,7 @@ class NarrationPanel:
     entry: gr.Textbox
     stopped: gr.Dropdown
     continue_button: gr.Button
+    sent: ResultSlot  # the narration's WAV, to send on
     jobs: dict[str, threading.Event] = field(default_factory=dict)  # session -> its running narration
 
     def _save(self, owner: Owner, spec: str, done: Narration, extra: dict[str, Any]) -> Entry | None:
@@ -296,6 +307,7 @@ def build(ctx: StudioContext, specs: tuple[str, ...]) -> NarrationPanel:
         narrate_button, stop_button = run_buttons()
         status = gr.Textbox(label=tr("common.status"), interactive=False)
         audio = gr.Audio(label=tr("narration.audio"), type="filepath", interactive=False)
+        sent = send_to.slot(audio)
         files = gr.File(label=tr("narration.files"), file_count="multiple", interactive=False)
         entry = gr.Textbox(visible=False)  # the History id of the last narration, for API callers
         with gr.Row():
@@ -307,10 +319,28 @@ def build(ctx: StudioContext, specs: tuple[str, ...]) -> NarrationPanel:
             )
             continue_button = gr.Button(tr("narration.continue"), scale=1)
     return NarrationPanel(
-        ctx, specs, text, narrate_button, stop_button, status, audio, files, entry, stopped, continue_button
+        ctx,
+        specs,
+        text,
+        narrate_button,
+        stop_button,
+        status,
+        audio,
+        files,
+        entry,
+        stopped,
+        continue_button,
+        sent,
     )
 
 
 def handle(panel: NarrationPanel, tab_id: str, modes: gr.Tabs) -> TabHandle:
-    """History reuse: a narration's text goes back into the chapter box."""
-    return TabHandle(tab_id=tab_id, tasks=(TASK,), controls={"text": panel.text}, subtab=(modes, SUBTAB))
+    """History reuse: a narration's text goes back into the chapter box; text sent here too."""
+    return TabHandle(
+        tab_id=tab_id,
+        tasks=(TASK,),
+        controls={"text": panel.text},
+        subtab=(modes, SUBTAB),
+        receivers={"text": panel.text},
+        results={"speech": panel.sent},
+    )

@@ -18,7 +18,7 @@ from genai_studio.backends.speech import auto_language
 from genai_studio.backends.speech.request import MAX_SPEED, MAX_TEXT_CHARS, MIN_SPEED
 from genai_studio.inputs import choice
 from genai_studio.subtitles import CueTimeline, to_srt, to_webvtt, voiced_range
-from genai_studio.ui import narration_ui
+from genai_studio.ui import narration_ui, send_to
 from genai_studio.ui.common import (
     HEAVY,
     StudioContext,
@@ -160,6 +160,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                     )
                     status = gr.Textbox(label=tr("common.status"), interactive=False)
                     wav_file = gr.File(label=tr("speech.file"), interactive=False)
+                    sent = send_to.slot(wav_file)
                     with gr.Row():
                         srt_file = gr.File(label=tr("speech.srt"), interactive=False)
                         vtt_file = gr.File(label=tr("speech.vtt"), interactive=False)
@@ -208,6 +209,8 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             tasks=(TASK,),
             controls={"text": text, "model": model, "voice": voice, "language": language, "speed": speed},
             subtab=(modes, SPEAK),
+            receivers={"text": text},
+            results={"speech": sent},
         ),
         narration_ui.handle(narration, TASK, modes),
     ]

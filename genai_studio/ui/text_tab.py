@@ -10,6 +10,7 @@ import gradio as gr
 from genai_studio.backends.base import Progress, Result
 from genai_studio.backends.text.request import MODE_NAMES, MODES, build_request
 from genai_studio.inputs import choice
+from genai_studio.ui import send_to
 from genai_studio.ui.common import (
     HEAVY,
     StudioContext,
@@ -166,6 +167,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                 conversation = gr.Chatbot(
                     label=tr("text.conversation"), height=460, buttons=["copy", "copy_all"]
                 )
+                sent = send_to.slot(conversation)
                 prompt = gr.Textbox(
                     label=tr("text.prompt"), placeholder=tr("text.prompt.placeholder"), lines=4
                 )
@@ -224,5 +226,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                 "seed": seed,
                 "repetition_penalty": repetition_penalty,
             },
+            receivers={"text": prompt},  # text sent here is the prompt: continue or rewrite it
+            results={"text": sent},  # the last reply
         )
     ]

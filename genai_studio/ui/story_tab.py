@@ -591,9 +591,17 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                 seed = gr.Number(value=-1, precision=0, label=tr("common.seed"))
                 with gr.Accordion(tr("story.own"), open=False):
                     narration_track = gr.Audio(
-                        label=tr("story.narration_track"), type="filepath", sources=["upload"]
+                        label=tr("story.narration_track"),
+                        type="filepath",
+                        sources=["upload"],
+                        elem_id="story-narration-track",
                     )
-                    music_track = gr.Audio(label=tr("story.music_track"), type="filepath", sources=["upload"])
+                    music_track = gr.Audio(
+                        label=tr("story.music_track"),
+                        type="filepath",
+                        sources=["upload"],
+                        elem_id="story-music-track",
+                    )
         narration_entry = gr.Textbox(visible=False)  # History ids of this session's last steps
         music_entry = gr.Textbox(visible=False)
         story_entry = gr.Textbox(visible=False)

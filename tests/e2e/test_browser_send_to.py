@@ -145,3 +145,39 @@ def test_an_image_goes_to_another_tool_and_a_history_entry_back_to_its_tool(brow
     assert eventually(lambda: its_photo.count() == 1)
     assert field(page, "Prompt (diffusion upscaler)").input_value() == "kept"
     assert field(page, "×2").is_checked()
+
+
+def test_speech_and_music_go_to_story_as_its_tracks(browser, studio):  # noqa: F811
+    page = open_studio(browser, studio, "en-US")
+    page.get_by_role("tab", name="Story", exact=True).click()
+    length = field(page, "Length in seconds (5-600)")
+    length.fill("45")  # Story's own setting, which the sends must not touch
+    page.get_by_text("Your own tracks (used instead of making them)").click()  # where the tracks land
+
+    def held(entry: Entry):
+        """The visible players' download links to `entry`'s file (players stream from blobs)."""
+        return page.locator(f"a[href*='{entry.id}']:visible")
+
+    page.get_by_role("tab", name="Speech").click()
+    field(page, "Text", exact=True).fill("The fox looked at the river and took a breath.")
+    page.get_by_role("button", name="Generate", exact=True).filter(visible=True).click()
+    assert eventually(lambda: newest(studio, "speech") is not None, 90)
+    spoken = newest(studio, "speech")
+    assert eventually(lambda: held(spoken).count() > 0, 30)  # delivered to this page
+    send(page, "Story")
+    assert eventually(lambda: selected_tabs(page) == ["Story"]), selected_tabs(page)
+    narration = page.locator("#story-narration-track")
+    assert eventually(lambda: narration.locator(f"a[href*='{spoken.id}']").count() == 1)
+
+    page.get_by_role("tab", name="Music").click()
+    field(page, "Prompt", exact=True).fill("calm piano lullaby")
+    page.get_by_role("button", name="Generate", exact=True).filter(visible=True).click()
+    assert eventually(lambda: newest(studio, "music") is not None, 120)
+    scored = newest(studio, "music")
+    assert eventually(lambda: held(scored).count() > 0, 30)
+    send(page, "Story")
+    assert eventually(lambda: selected_tabs(page) == ["Story"]), selected_tabs(page)
+    music = page.locator("#story-music-track")
+    assert eventually(lambda: music.locator(f"a[href*='{scored.id}']").count() == 1)
+    assert narration.locator(f"a[href*='{spoken.id}']").count() == 1  # still there, beside the music
+    assert field(page, "Length in seconds (5-600)").input_value() == "45"

@@ -1,5 +1,6 @@
 """The Restore sub-tab driven through gradio_client and a real browser against the launched
-studio: find the damage, correct it, restore, every step in History, Stop, bad inputs."""
+studio: find the damage, correct it, restore (and upscale), every step in its owner's History,
+Stop, bad inputs."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from PIL import Image
 from bench.damage_synth import damage, square_photo
 from bench.restore import TOLERANCE, precision_recall
 from genai_studio import images
+from genai_studio.config import Settings
 from genai_studio.history import History
 from genai_studio.owners import Owner
+from tests.backends.test_upscale_embedded import skip_without_upscaler
+from tests.conftest import free_port, running_studio
 from tests.e2e.test_browser import browser, open_studio  # noqa: F401 - the shared browser fixture
 from tests.ui.test_text_tab import OUT_OF_BOUNDS
 from tests.unit.test_images import png_header_only
@@ -37,6 +41,9 @@ def files(tmp_path_factory):
     (folder / "fake.png").write_bytes(b"this is not a picture at all" * 20)
     (folder / "bomb.png").write_bytes(png_header_only(20000, 20000))
     Image.new("RGB", (1, 1)).save(folder / "dot.png")
+    Image.fromarray(grey[100:196, 140:236]).save(folder / "small.png")  # 96 x 96: one upscale tile
+    Image.fromarray(grey[160:208, 92:292]).save(folder / "strip.png")  # 200 x 48: two upscale tiles
+    Image.fromarray(np.pad(hole[80:110, 60:110], ((30, 36), (20, 26)))).save(folder / "small_hole.png")
     return {"dir": folder, "truth": aged.mask, "photo": grey}
 
 
@@ -58,7 +65,7 @@ def returned(value):
     return editor(local(value["background"]), [local(layer) for layer in value["layers"]])
 
 
-def restore(client, editor_value, mask=None, colour="none", reference=None, method="auto"):
+def restore(client, editor_value, mask=None, colour="none", reference=None, method="auto", upscale="none"):
     return client.submit(
         editor_value,
         None if mask is None else handle_file(str(mask)),
@@ -68,6 +75,8 @@ def restore(client, editor_value, mask=None, colour="none", reference=None, meth
         "classic-colorize",
         None,
         None if reference is None else handle_file(str(reference)),
+        upscale,
+        "esrgan",
         api_name=RESTORE,
     )
 
@@ -145,6 +154,54 @@ def test_stop_during_the_fill_starts_no_further_step(studio, files):
     assert quick.result(timeout=60)[2] == "Restored in 1 step(s)."  # Stop freed the worker
 
 
+@pytest.fixture(scope="module")
+def upscaler(studio):
+    skip_without_upscaler(studio.settings.cache_dir)
+
+
+def test_the_upscale_step_is_saved_in_its_owners_history_only(files, upscaler, tmp_path):
+    """On a shared bind each API session is its own owner: the steps of one are not the other's."""
+    folder = files["dir"]
+    with running_studio(Settings(port=free_port(), output_dir=tmp_path, host="0.0.0.0")) as shared:
+        mine, theirs = shared.new_client(), shared.new_client(download_files=False)
+        small = editor(folder / "small.png")
+        job = restore(mine, small, folder / "small_hole.png", method="telea", upscale="x2")
+        (before, after), png, status, steps = job.result(timeout=300)
+        assert status == "Restored in 2 step(s)."
+        assert [s["caption"] for s in steps] == ["photo", "fill", "upscale"]
+        assert any("Tile 1/1" in str(out[2]) for out in job.outputs()[:-1])  # progress per tile
+        assert Image.open(local(before)).size == (96, 96) and Image.open(png).size == (192, 192)
+        assert np.asarray(Image.open(local(after)).convert("RGB")).shape == (192, 192, 3)
+        params = images.read_png_params(png)
+        assert params["step"] == "upscale" and params["upscale"] == "x2" and params["scale"] == 2
+        assert params["restore_steps"] == ["fill", "upscale"] and params["model"] == "esrgan"
+        listed = mine.predict("restore", 1, api_name="/list_history")["entries"]
+        assert [e["summary"] for e in listed] == ["upscale: x2", "fill: telea"]  # newest first
+        assert theirs.predict("all", 1, api_name="/list_history")["total"] == 0
+        with pytest.raises(Exception, match="no such result among yours"):
+            theirs.predict(listed[0]["id"], api_name="/get_result")
+
+
+def test_stop_during_the_upscale_saves_nothing_more(studio, files, upscaler):
+    """Stop after the first of two tiles: the upscale ends without a result in History."""
+    folder, started = files["dir"], time.time()
+    client = Client(studio.url, verbose=False, httpx_kwargs={"timeout": 60})
+    job = restore(client, editor(folder / "strip.png"), upscale="x2")
+    deadline = time.monotonic() + 120
+    while not any("Tile 1/2" in str(out[2]) for out in job.outputs()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    job.cancel()
+    stopped_at = time.monotonic()
+    while not job.done() and time.monotonic() - stopped_at < 60:
+        time.sleep(0.05)
+    assert job.done()
+    time.sleep(2.0)  # the second tile, started before Stop, ends unsaved
+    assert entries(studio, started) == []
+    assert not any("Tile 2/2" in str(out[2]) or "Restored" in str(out[2]) for out in job.outputs())
+    quick = restore(client, editor(folder / "old.png"), folder / "hole.png", method="telea")
+    assert quick.result(timeout=60)[2] == "Restored in 1 step(s)."  # Stop freed the worker
+
+
 @pytest.mark.parametrize(
     ("background", "message"),
     [
@@ -170,6 +227,7 @@ def test_bad_photos_get_a_clear_message_and_the_server_keeps_serving(studio, fil
         ({"colour": "hints"}, "No colour hints"),
         ({"colour": "reference"}, "No reference photo"),
         ({"colour": "sepia"}, r"Colorize must be one of|not in the list"),
+        ({"upscale": "x8"}, r"Upscale must be one of|not in the list"),
     ],
 )
 def test_bad_choices_are_refused_before_anything_runs(studio, files, kwargs, message):

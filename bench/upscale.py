@@ -14,6 +14,7 @@ PIL's bicubic resize and one un-tiled pass of the same network, all measured in 
     .venv/bin/python bench/upscale.py                 # everything (slow on 2 shared cores)
     .venv/bin/python bench/upscale.py --side 256      # speed at 256 -> 1024 instead
     .venv/bin/python bench/upscale.py --no-small      # without esrgan-slim / esrgan-medium
+    .venv/bin/python bench/upscale.py --threads 1     # one torch thread (faster on busy shared cores)
 Images for a look go to --out (default /tmp/upscale-bench).
 """
 
@@ -185,8 +186,11 @@ def main() -> None:
     parser.add_argument("--no-small", action="store_true")
     parser.add_argument("--no-untiled", action="store_true")
     parser.add_argument("--no-quality", action="store_true")
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's own choice)")
     parser.add_argument("--out", type=Path, default=Path("/tmp/upscale-bench"))
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     logging.basicConfig(level=logging.WARNING)
     args.out.mkdir(parents=True, exist_ok=True)
     settings = Settings()

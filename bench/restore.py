@@ -16,6 +16,7 @@ picked from the mask's shape) on the detected mask; the damaged photo itself for
 Times at 512x512 and 2048x2048 against Telea on the same mask in the same run.
 
     .venv/bin/python bench/restore.py [--save /tmp/restore-bench]   # images to look at
+    .venv/bin/python bench/restore.py --no-detection                 # the fill and the times only
 """
 
 from __future__ import annotations
@@ -66,12 +67,19 @@ def telea(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return cv2.inpaint(image, mask.astype(np.uint8), 5, cv2.INPAINT_TELEA)
 
 
-def studio_fill(manager: ModelManager, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def studio_fill(
+    manager: ModelManager, image: np.ndarray, mask: np.ndarray, method: str = "auto"
+) -> tuple[np.ndarray, str]:
+    """The Restore pipeline's fill of `mask`: (the result, the method it used)."""
     plan = restore.build_restore_plan(
-        manager.settings, image=image, mask_upload=mask.astype(np.uint8) * 255, fill_model="classic-inpaint"
+        manager.settings,
+        image=image,
+        mask_upload=mask.astype(np.uint8) * 255,
+        fill_model="classic-inpaint",
+        fill_method=method,
     )
     results = [update.item for update in restore.run(manager, plan) if hasattr(update.item, "output")]
-    return results[-1].output
+    return results[-1].output, results[-1].params["method"]
 
 
 def overlay(image: np.ndarray, found: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -131,21 +139,28 @@ def sweep() -> None:
 def fill_quality(manager: ModelManager, save: Path | None) -> None:
     print("\n## PSNR inside the true damage (all kinds, dB, mean over photos)\n")
     rows: dict[str, list[float]] = {}
+    chosen: list[str] = []
     for index, name in enumerate(PHOTOS):
         aged = damage(square_photo(name), KINDS, seed=index)
         found = detect_damage(aged.image).mask
+        restored, method = studio_fill(manager, aged.image, found)
+        chosen.append(f"{name}: {method}")
         results = {
             "damaged photo (nothing filled)": aged.image,
             "Telea, true mask": telea(aged.image, aged.mask),
             "Telea, detected mask": telea(aged.image, found),
-            "Restore (detect + studio fill), detected mask": studio_fill(manager, aged.image, found),
-            "studio fill, true mask": studio_fill(manager, aged.image, aged.mask),
+            "Restore (detect + studio fill, auto method), detected mask": restored,
+            "studio fill, auto method, true mask": studio_fill(manager, aged.image, aged.mask)[0],
+            "studio fill, telea, true mask": studio_fill(manager, aged.image, aged.mask, "telea")[0],
+            "studio fill, patchmatch, true mask": studio_fill(manager, aged.image, aged.mask, "patchmatch")[
+                0
+            ],
         }
         for label, result in results.items():
             rows.setdefault(label, []).append(psnr(result, aged.clean, aged.mask))
         if save:
-            restored = results["Restore (detect + studio fill), detected mask"]
             cv2.imwrite(str(save / f"{name}_restored.png"), restored[:, :, ::-1])
+    print(f"(auto picked, detected mask: {', '.join(chosen)})\n")
     baseline = np.mean(rows["Telea, true mask"])
     print("| fill | PSNR dB | vs Telea on the true mask |")
     print("|---|---|---|")
@@ -155,8 +170,11 @@ def fill_quality(manager: ModelManager, save: Path | None) -> None:
 
 def speed(manager: ModelManager) -> None:
     print("\n## Time (s; best of 3 at 512, 1 run at 2048; same run)\n")
-    print("| size | detect | Restore fill (manager + backend) | Telea on the same mask | detect ÷ Telea |")
-    print("|---|---|---|---|---|")
+    print(
+        "| size | detect | Restore fill (manager + backend) | Telea on the same mask | detect ÷ Telea "
+        "| fill ÷ Telea |"
+    )
+    print("|---|---|---|---|---|---|")
     for side in (512, 2048):
         aged = damage(square_photo("astronaut", side), KINDS, seed=1)
         runs = 3 if side == 512 else 1
@@ -171,23 +189,29 @@ def speed(manager: ModelManager) -> None:
 
         found = detect_damage(aged.image).mask
         detect_s = best(lambda aged=aged: detect_damage(aged.image))
+        method = studio_fill(manager, aged.image, found)[1]
         fill_s = best(lambda aged=aged, found=found: studio_fill(manager, aged.image, found))
         telea_s = best(lambda aged=aged, found=found: telea(aged.image, found))
-        print(f"| {side}² | {detect_s:.2f} | {fill_s:.2f} | {telea_s:.2f} | {detect_s / telea_s:.1f}x |")
+        print(
+            f"| {side}² | {detect_s:.2f} | {fill_s:.2f} ({method}) | {telea_s:.2f} "
+            f"| {detect_s / telea_s:.1f}x | {fill_s / telea_s:.1f}x |"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--save", type=Path, help="write damaged photos, mask overlays and results here")
     parser.add_argument("--sensitivity", type=float, default=0.5)
+    parser.add_argument("--no-detection", action="store_true", help="only the fill and the times")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.save:
         args.save.mkdir(parents=True, exist_ok=True)
     manager = ModelManager(Settings())
     manager.load("classic-inpaint")
-    detection(args.sensitivity, args.save)
-    sweep()
+    if not args.no_detection:
+        detection(args.sensitivity, args.save)
+        sweep()
     fill_quality(manager, args.save)
     speed(manager)
 

@@ -14,7 +14,8 @@ PIL's bicubic resize and one un-tiled pass of the same network, all measured in 
     .venv/bin/python bench/upscale.py                 # everything (slow on 2 shared cores)
     .venv/bin/python bench/upscale.py --side 256      # speed at 256 -> 1024 instead
     .venv/bin/python bench/upscale.py --no-small      # without esrgan-slim / esrgan-medium
-Images for a look go to --out (default /tmp/upscale-bench).
+    .venv/bin/python bench/upscale.py --threads 1     # one torch thread (faster on busy shared cores)
+Images for a look go to --out (default /tmp/upscale-bench), the tiled x4 result among them.
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ def timed(fn) -> tuple[float, object]:
     return time.perf_counter() - started, value
 
 
-def speed(backend, small: dict, side: int, untiled: bool) -> None:
+def speed(backend, small: dict, side: int, untiled: bool, out: Path) -> None:
     rng = np.random.default_rng(0)
     photo = resample(data.astronaut(), side, Image.Resampling.LANCZOS)
     photo = np.clip(photo.astype(int) + rng.integers(-2, 3, photo.shape), 0, 255).astype(np.uint8)
@@ -168,6 +169,7 @@ def speed(backend, small: dict, side: int, untiled: bool) -> None:
         return items[-1].output
 
     seconds, result = timed(tiled)
+    Image.fromarray(result).save(out / f"tiled-{side}-x4.png")  # to look at the tiles' borders
     tiles = f"{backend.tile} px tiles, {backend.margin} px margin"
     print(f"  esrgan-thick, studio backend ({tiles}): {seconds:.1f} s = {seconds / bicubic:.0f}x bicubic")
     if untiled:
@@ -185,8 +187,11 @@ def main() -> None:
     parser.add_argument("--no-small", action="store_true")
     parser.add_argument("--no-untiled", action="store_true")
     parser.add_argument("--no-quality", action="store_true")
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's own choice)")
     parser.add_argument("--out", type=Path, default=Path("/tmp/upscale-bench"))
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     logging.basicConfig(level=logging.WARNING)
     args.out.mkdir(parents=True, exist_ok=True)
     settings = Settings()
@@ -195,7 +200,7 @@ def main() -> None:
     small = {} if args.no_small else small_networks(settings.cache_dir)
     if not args.no_quality:
         quality(backend, small, args.out)
-    speed(backend, small, args.side, untiled=not args.no_untiled)
+    speed(backend, small, args.side, untiled=not args.no_untiled, out=args.out)
 
 
 if __name__ == "__main__":

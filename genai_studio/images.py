@@ -273,13 +273,15 @@ class Region:
     def paste(self, image: np.ndarray, mask: np.ndarray, result: np.ndarray, feather: int = 2) -> np.ndarray:
         """Blend the working-size `result` back into a copy of the full-resolution `image`.
 
-        Pixels outside the mask keep their original values; a `feather`-pixel ramp (at full
-        resolution) inside the mask's edge hides the seam.
+        Pixels outside the mask keep their original values. A result made at a smaller working
+        size is blurred by the enlargement: a `feather`-pixel ramp (at full resolution) inside
+        the mask's edge hides that seam. One made at full size is pasted as it is: a ramp there
+        would only bring back the damage along the edge (all of a thin scratch is edge).
         """
         left, top, right, bottom = self.box
         full = cv2.resize(result, (right - left, bottom - top), interpolation=cv2.INTER_CUBIC)
         region_mask = mask[top:bottom, left:right].astype(np.uint8)
-        if feather > 0:
+        if feather > 0 and self.work_size != (right - left, bottom - top):
             weight = np.clip(cv2.distanceTransform(region_mask, cv2.DIST_L2, 3) / feather, 0.0, 1.0)
         else:
             weight = region_mask.astype(np.float32)

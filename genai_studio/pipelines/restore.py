@@ -1,10 +1,11 @@
-"""Restore an old photo: fill its damage, then optionally colorize it.
+"""Restore an old photo: fill its damage, then optionally colorize and upscale it.
 
-Each step is an ordinary request of its own task (inpaint, colorize), run through the
+Each step is an ordinary request of its own task (inpaint, colorize, upscale), run through the
 ModelManager one job at a time, so the queue bound, Stop and the model residency hold for a
 restoration as for any single tab. Every request is built and checked against the uploaded
-photo before the first step runs (a bad hint layer fails at once, not after the fill); at
-run time a step's image is the previous step's output, which keeps the photo's size.
+photo before the first step runs (a bad hint layer, or an upscale over the size limit, fails
+at once, not after the fill); at run time a step's image is the previous step's output. Fill
+and colorize keep the photo's size, so the upscale, last, enlarges what the checks measured.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from genai_studio.backends.base import Progress, Result, Task
 from genai_studio.backends.image.colorize_request import build_colorize_request
 from genai_studio.backends.image.inpaint_request import METHODS as FILL_METHODS
 from genai_studio.backends.image.inpaint_request import InpaintRequest, read_mask
+from genai_studio.backends.image.upscale_request import UpscaleRequest, parse_scale
 from genai_studio.backends.manager import ModelManager
 from genai_studio.config import Settings
 from genai_studio.errors import InvalidInput
 from genai_studio.inputs import choice
 
 COLOUR_METHODS = ("none", "hints", "reference")
+UPSCALES = ("none", "x2", "x4")
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ def build_restore_plan(
     colour_model: object = None,
     hint_layers: list[Any] | None = None,
     reference: object = None,
+    upscale: object = "none",
+    upscale_model: object = None,
 ) -> RestorePlan:
     """Check every user value and build the steps; raises InvalidInput saying what to change.
 
@@ -82,6 +87,7 @@ def build_restore_plan(
     the fill is skipped (a photo may only need colour), but something must be asked for.
     """
     colour_method = choice(colour_method, field="Colorize", options=COLOUR_METHODS)
+    upscale = choice(upscale, field="Upscale", options=UPSCALES)
     picture = images.load_image(image, field="The photo")
     mask = read_mask(picture.size, mask_layers, mask_upload)
     photo = np.asarray(picture)
@@ -100,10 +106,17 @@ def build_restore_plan(
         )
         steps.append(Step("colorize", Task.COLORIZE, colour_model, colour))
         choices["colour_model"] = colour_model
+    if upscale != "none":
+        if not settings.upscale_models:
+            raise InvalidInput("No upscale model is configured on this server: choose Upscale “none”.")
+        upscale_model = choice(upscale_model, field="Upscale model", options=settings.upscale_models)
+        enlarge = UpscaleRequest(image=photo, scale=parse_scale(upscale))  # refuses an oversize result
+        steps.append(Step("upscale", Task.UPSCALE, upscale_model, enlarge))
+        choices.update(upscale=upscale, upscale_model=upscale_model)
     if not steps:
         raise InvalidInput(
             "Nothing to restore: press “Find damage” (or paint over the damage with the brush), "
-            "or choose a way to colorize the photo."
+            "or choose a way to colorize or upscale the photo."
         )
     return RestorePlan(image=photo, mask=mask, steps=tuple(steps), choices=choices)
 

@@ -1,6 +1,7 @@
 """Restore sub-tab: old photos in one place. Find the damage (scratches, dust, tears) as a
 mask the user sees and corrects with the brush, then fill it with the studio's inpainting
-and, if asked, colorize the result; each step is shown before/after and saved in History."""
+and, if asked, colorize and upscale the result; each step is shown before/after and saved in
+History."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import numpy as np
 from genai_studio import images
 from genai_studio.backends.image.damage import detect_damage
 from genai_studio.backends.image.inpaint_request import METHODS as FILL_METHODS
-from genai_studio.pipelines.restore import COLOUR_METHODS, RestorePlan, Step, build_restore_plan
+from genai_studio.pipelines.restore import COLOUR_METHODS, UPSCALES, RestorePlan, Step, build_restore_plan
 from genai_studio.ui import image_inpaint  # noqa: F401 - registers the fill-method labels used here
 from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, model_choices, strings, tr, user_errors
 from genai_studio.ui.image_colorize import HINT_COLOURS, REFERENCES
@@ -49,10 +50,11 @@ strings(
         "restore.intro": (
             "For scanned old photos. **Find damage** marks scratches, dust and tears in magenta: "
             "paint over what it missed, erase what is not damage, then **Restore** fills the marked "
-            "areas and, if you choose, colorizes the photo (with colour hints or a reference photo). "
-            "Each step is saved in History with its before and after.",
+            "areas and, if you choose, colorizes the photo (with colour hints or a reference photo) "
+            "and enlarges it 2 or 4 times. Each step is saved in History with its before and after.",
             "用于扫描的老照片。**查找损伤**会用洋红色标出划痕、灰尘和撕裂：涂上遗漏的部分，擦掉不是损伤的部分，"
-            "然后**修复**会填补标出的区域，并可按需上色（用颜色提示或参考照片）。每一步都会连同前后对比保存到历史中。",
+            "然后**修复**会填补标出的区域，并可按需上色（用颜色提示或参考照片）和放大 2 或 4 倍。"
+            "每一步都会连同前后对比保存到历史中。",
         ),
         "restore.editor": (
             "Photo: damage in magenta (paint or erase to correct)",
@@ -73,6 +75,9 @@ strings(
         "restore.hints": ("Colour hints: paint colours on the photo", "颜色提示：在照片上涂色"),
         "restore.reference": ("Reference colour photo", "参考彩色照片"),
         "restore.references": ("Reference photos", "参考照片"),
+        "restore.upscale": ("Upscale (last step)", "放大（最后一步）"),
+        "restore.upscale.none": ("No (keep the photo's size)", "不放大（保持原尺寸）"),
+        "restore.upscale_model": ("Upscale model", "放大模型"),
         "restore.run": ("Restore", "修复"),
         "restore.examples": ("Damaged photos", "受损照片"),
         "restore.steps": ("Every step", "每一步"),
@@ -95,6 +100,12 @@ def _overlay(photo: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.rint(out).astype(np.uint8)
 
 
+def _summary(step: Step, params: dict[str, Any]) -> str:
+    """History's line for a step: its name and how it ran (the fill method, the scale)."""
+    how = params.get("method") or (f"x{params['scale']}" if step.name == "upscale" else "")
+    return f"{step.name}: {how}" if how else step.name
+
+
 def _appended(stream: Generator[tuple, None, Any], *extra: Any) -> Generator[tuple, None, Any]:
     """`stream`'s updates with `extra` outputs added to each; returns what `stream` returns.
     Closing this closes `stream` (and so the job it runs)."""
@@ -109,6 +120,7 @@ def _appended(stream: Generator[tuple, None, Any], *extra: Any) -> Generator[tup
 def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
     fill_specs = ctx.settings.inpaint_models
     colour_specs = ctx.settings.colorize_models
+    upscale_specs = ctx.settings.upscale_models
     if not fill_specs:  # nothing can mend the damage
         return None
 
@@ -166,8 +178,10 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
         colour_model: str | None,
         hints: dict[str, Any] | None,
         reference: str | None,
+        upscale: str,
+        upscale_model: str | None,
     ) -> Iterator[tuple[Any, Any, str, Any]]:
-        """Restore an old photo: fill the marked damage, then colorize if asked; full resolution.
+        """Restore an old photo: fill the marked damage, then colorize and upscale if asked.
 
         Args:
             editor: the photo with the damage painted on it (as `find_damage` returns it):
@@ -179,6 +193,8 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
             colour_model: a colorization model spec from the list the server offers.
             hints: the photo with colour hints painted on it (method "hints").
             reference: a colour photo of a similar scene (method "reference").
+            upscale: none, x2 or x4: enlarge the result as the last step (progress per tile).
+            upscale_model: a super-resolution model spec from the list the server offers.
         Returns:
             (before, after) of the latest step, its result as a PNG with the settings embedded,
             a status line, and every step's result in order.
@@ -197,6 +213,8 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
             colour_model=colour_model,
             hint_layers=hint_layers,
             reference=reference,
+            upscale=upscale,
+            upscale_model=upscale_model,
         )
         shown: list[tuple[np.ndarray, str]] = [(plan.image, "photo")]
         current = plan.image
@@ -208,7 +226,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
                 step.model,
                 step.request_for(current),
                 current,
-                lambda params, step=step: f"{step.name}: {params.get('method', '')}".strip(": "),
+                lambda params, step=step: _summary(step, params),
                 lambda step=step: step_files(plan, step),
                 plan.params(step),
             )
@@ -279,6 +297,18 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
                         height=180,
                     )
                     photo_examples(sorted(REFERENCES.glob("*.jpg")), reference, tr("restore.references"))
+                upscale = gr.Radio(
+                    [(tr("restore.upscale.none"), "none")] + [(f"×{n[1:]}", n) for n in UPSCALES[1:]],
+                    value="none",
+                    label=tr("restore.upscale"),
+                    visible=bool(upscale_specs),
+                )
+                upscale_model = gr.Dropdown(
+                    model_choices(ctx, upscale_specs),
+                    value=upscale_specs[0] if upscale_specs else None,
+                    label=tr("restore.upscale_model"),
+                    visible=len(upscale_specs) > 1,
+                )
                 run, stop, status = run_controls(tr("restore.run"))
         before_after, download, sent = before_after_outputs()
         steps = gr.Gallery(label=tr("restore.steps"), columns=4, height=220, type="numpy")
@@ -296,7 +326,18 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
             run,
             stop,
             restore_photo,
-            inputs=[editor, mask, fill_model, fill_method, colour_method, colour_model, hints, reference],
+            inputs=[
+                editor,
+                mask,
+                fill_model,
+                fill_method,
+                colour_method,
+                colour_model,
+                hints,
+                reference,
+                upscale,
+                upscale_model,
+            ],
             outputs=[before_after, download, status, steps],
             api_name="restore_photo",
         )
@@ -317,6 +358,8 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
             "fill_method": fill_method,
             "colour_method": colour_method,
             "colour_model": colour_model,
+            "upscale": upscale,
+            "upscale_model": upscale_model,
         },
         image_input=editor,
         result=sent,

@@ -125,7 +125,8 @@ class CheckedImage(gr.Image):
 
 def paint_editor(label: str, brush: gr.Brush, eraser_size: int) -> CheckedImageEditor:
     """The photo to paint on: one brush layer, no crop or rotate, sent as lossless PNG so the
-    painted colours and every untouched pixel arrive exactly as they were."""
+    painted colours and every untouched pixel arrive exactly as they were; a mask layer set by
+    the server lines up with the photo whatever its size."""
     return CheckedImageEditor(
         label=label,
         type="filepath",
@@ -136,6 +137,10 @@ def paint_editor(label: str, brush: gr.Brush, eraser_size: int) -> CheckedImageE
         transforms=(),
         sources=("upload", "clipboard"),
         height=520,
+        # the editor places a layer the server sends centred in the largest it has drawn, its
+        # starting canvas included: at the default 800x800 a smaller photo's damage mask was
+        # shown shifted. No photo is smaller than this one, so layers land where they belong.
+        canvas_size=(images.MIN_SIDE, images.MIN_SIDE),
     )
 
 

@@ -23,12 +23,17 @@ from genai_studio.config import Settings
 SETTINGS = Settings()
 
 
-@pytest.fixture(scope="module")
-def backend():
-    if not upscale_weights.is_ready(SETTINGS.cache_dir) and shutil.which("npm") is None:
+def skip_without_upscaler(cache_dir) -> None:
+    """Skip, saying why, when the ESRGAN weights are missing and cannot be fetched."""
+    if not upscale_weights.is_ready(cache_dir) and shutil.which("npm") is None:
         pytest.skip(
             "the upscaler's weights are not fetched and npm is absent (scripts/setup.sh fetches them)"
         )
+
+
+@pytest.fixture(scope="module")
+def backend():
+    skip_without_upscaler(SETTINGS.cache_dir)
     esrgan = registry.create("esrgan", SETTINGS)
     esrgan.load("cpu")
     return esrgan

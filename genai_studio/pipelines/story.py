@@ -43,8 +43,7 @@ from genai_studio.backends.music.request import AUTO, GENRES, MAX_SEED, MOOD_CHO
 from genai_studio.backends.music.request import build_request as build_music_request
 from genai_studio.backends.music.styles import STYLES
 from genai_studio.backends.speech import auto_language
-from genai_studio.backends.speech.request import MAX_SPEED, MIN_SPEED, SpeechRequest
-from genai_studio.backends.speech.request import build_request as build_speech_request
+from genai_studio.backends.speech.request import MAX_SPEED, MIN_SPEED, SpeechRequest, request_for
 from genai_studio.backends.speech.sentences import is_speakable, split_sentences
 from genai_studio.backends.text.request import Message, TextRequest
 from genai_studio.backends.text.request import build_request as build_text_request
@@ -320,14 +319,8 @@ def speech_request(
 
         spec, voice, language = auto_language.resolve(text, spec, str(voice), specs, ready)
     backend = manager.available_backend(spec)
-    request = build_speech_request(
-        text=text,
-        voice=voice,
-        language=language,
-        speed=speed,
-        voices=backend.voices(),
-        languages=backend.languages(),
-        max_chars=MAX_SCRIPT_CHARS,
+    request = request_for(
+        backend, text=text, voice=voice, language=language, speed=speed, max_chars=MAX_SCRIPT_CHARS
     )
     return spec, request
 

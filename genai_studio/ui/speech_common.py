@@ -9,7 +9,7 @@ from typing import Any
 import gradio as gr
 
 from genai_studio.backends.speech import auto_language
-from genai_studio.backends.speech.request import MAX_TEXT_CHARS, SpeechRequest, build_request
+from genai_studio.backends.speech.request import MAX_TEXT_CHARS, SpeechRequest, request_for
 from genai_studio.inputs import choice
 from genai_studio.ui.common import StudioContext
 
@@ -29,15 +29,7 @@ def checked_request(
     checked against that model's voices and languages (InvalidInput otherwise)."""
     spec = choice(model, field="Model", options=specs)
     backend = ctx.manager.available_backend(spec)
-    return build_request(
-        text=text,
-        voice=voice,
-        language=language,
-        speed=speed,
-        voices=backend.voices(),
-        languages=backend.languages(),
-        max_chars=max_chars,
-    )
+    return request_for(backend, text=text, voice=voice, language=language, speed=speed, max_chars=max_chars)
 
 
 def voice_options(ctx: StudioContext, spec: str) -> tuple[dict[str, str], dict[str, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from genai_studio.backends.speech.sentences import is_speakable, split_sentences
 from genai_studio.errors import InvalidInput
@@ -62,4 +63,32 @@ def build_request(
         voice=_known(voice, field="Voice", options=voices),
         language=_known(language, field="Language", options=languages),
         speed=bounded_number(speed, field="Speed", low=MIN_SPEED, high=MAX_SPEED),
+    )
+
+
+class SpeaksVoices(Protocol):
+    """What a speech backend says of itself: its voices and languages (id -> name)."""
+
+    def voices(self) -> dict[str, str]: ...
+    def languages(self) -> dict[str, str]: ...
+
+
+def request_for(
+    backend: SpeaksVoices,
+    *,
+    text: object,
+    voice: object,
+    language: object,
+    speed: object,
+    max_chars: int = MAX_TEXT_CHARS,
+) -> SpeechRequest:
+    """`build_request` against the voices and languages of the backend that will speak it."""
+    return build_request(
+        text=text,
+        voice=voice,
+        language=language,
+        speed=speed,
+        voices=backend.voices(),
+        languages=backend.languages(),
+        max_chars=max_chars,
     )

@@ -19,6 +19,7 @@ from tests.reliability.raw_api import RawApi
 
 QUEUE_SIZE = 3
 USERS = QUEUE_SIZE + 5
+CROWD_TOKENS = 160  # about a second a reply on one thread: the queue stays full for seconds
 
 
 def ask(client, tokens: int = 24):
@@ -45,7 +46,7 @@ def test_a_full_queue_refuses_at_once_in_words_and_loses_nothing(studio):
         barrier.wait()
         started = time.monotonic()
         try:
-            job = ask(clients[i])
+            job = ask(clients[i], CROWD_TOKENS)
             conversation = job.result(timeout=600)
             outcomes[i] = ("done", conversation[-1]["content"], time.monotonic() - started)
         except QueueError as exc:
@@ -57,7 +58,7 @@ def test_a_full_queue_refuses_at_once_in_words_and_loses_nothing(studio):
     for thread in threads:
         thread.start()
     # While the crowd waits, a plain HTTP client is refused with the studio's own words.
-    refusal = _refusal_while_full(RawApi(studio.url))
+    refusal = _refusal_while_full(RawApi(studio.url), outcomes)
     for thread in threads:
         thread.join(timeout=900)
 
@@ -73,8 +74,10 @@ def test_a_full_queue_refuses_at_once_in_words_and_loses_nothing(studio):
     assert ask(studio.new_client(), 4).result(timeout=300)[-1]["content"]  # still serving
 
 
-def _refusal_while_full(api: RawApi) -> str | None:
-    """The detail of an HTTP call sent just after the crowd (None: it was accepted)."""
-    time.sleep(1.0)  # the crowd's requests are in by now; each takes seconds to serve
+def _refusal_while_full(api: RawApi, outcomes: dict) -> str | None:
+    """The detail of an HTTP call sent as soon as the crowd was refused (None: it was accepted)."""
+    deadline = time.monotonic() + 30
+    while not any(o[0] == "refused" for o in list(outcomes.values())) and time.monotonic() < deadline:
+        time.sleep(0.01)  # the queue is full from the first refusal, for as long as its jobs take
     response = api.submit("/generate_text", ["Hi.", "write", "", "smollm2", 1, 0.7, 0.95, 5, [], 1.1])
     return response.json()["detail"] if response.status_code == 503 else None

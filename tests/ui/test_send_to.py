@@ -14,16 +14,6 @@ from genai_studio.ui import app, send_to
 from genai_studio.ui.common import TabHandle, tr
 
 
-class StoryStandIn:
-    """A tab the studio does not have yet, taking speech and music: found like any other."""
-
-    @staticmethod
-    def build(ctx) -> list[TabHandle]:
-        with gr.Tab("Story", id="story"):
-            voice, score = gr.Audio(label="Voice"), gr.Audio(label="Score")
-        return [TabHandle(tab_id="story", tasks=(), receivers={"speech": voice, "music": score})]
-
-
 @dataclass
 class Built:
     demo: gr.Blocks
@@ -34,7 +24,7 @@ class Built:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Built:
     ctx = app.build_context(Settings(output_dir=tmp_path_factory.mktemp("send-to")))
-    modules = [importlib.import_module(name) for name in app.TABS] + [StoryStandIn]
+    modules = [importlib.import_module(name) for name in app.TABS]
     with gr.Blocks() as demo:
         tabs, handles = app.build_tabs(ctx, modules)
     return Built(demo, tabs, handles)
@@ -99,10 +89,10 @@ def test_buttons_name_the_tab_or_the_sub_tab_when_several_share_it(built):
         return [child.value for child in row.children]
 
     text_tab = next(h for h in built.handles if h.tab_id == "text")
-    keys = ["send_to.label", "speech.mode.speak", "narration.tab", "music.tab"]
+    keys = ["send_to.label", "speech.mode.speak", "narration.tab", "music.tab", "story.tab"]
     assert labels(text_tab.results["text"].row) == [str(tr(key)) for key in keys]
     inpaint = next(h for h in built.handles if h.subtab and h.subtab[1] == "inpaint")
     shown = labels(inpaint.results["image"].row)
     assert str(tr("colorize.tab")) in shown and str(tr("inpaint.tab")) not in shown
     history = built.handles[-1]
-    assert labels(history.results["speech"].row) == [str(tr("send_to.output")), "Story"]
+    assert labels(history.results["speech"].row) == [str(tr("send_to.output")), str(tr("story.tab"))]

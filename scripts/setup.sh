@@ -47,7 +47,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
   if ! ls "$wheels"/llama_cpp_python-*.whl > /dev/null 2>&1; then
     echo "setup: compiling $llama in the background (log: $wheels.log)"
     mkdir -p "$wheels"
-    "$VENV/bin/python" -m pip wheel -q --no-deps -w "$wheels.partial" "$llama" > "$wheels.log" 2>&1 &
+    # --no-cache-dir: pip's own cache keys a built wheel by its source alone, not CMAKE_ARGS
+    "$VENV/bin/python" -m pip wheel -q --no-deps --no-cache-dir -w "$wheels.partial" "$llama" > "$wheels.log" 2>&1 &
     builder=$!
   fi
   echo "setup: installing Python packages from $requirements"

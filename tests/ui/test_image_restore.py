@@ -258,6 +258,18 @@ def find_in_browser(page) -> None:
     page.wait_for_timeout(1000)  # the damage layer is drawn after the message
 
 
+def magenta_on_screen(page, seconds: float = 20) -> np.ndarray:
+    """The screen's magenta pixels once the damage layer is drawn (it comes some time after the
+    message, later on a busy machine): the first screenshot with more than the brush button's."""
+    deadline = time.monotonic() + seconds
+    while True:
+        shot = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB")).astype(int)
+        magenta = (shot[:, :, 0] > 160) & (shot[:, :, 1] < 110) & (shot[:, :, 2] > 160)
+        if magenta.sum() > 1000 or time.monotonic() > deadline:
+            return magenta
+        page.wait_for_timeout(250)
+
+
 def photo_on_screen(page, width: int, height: int) -> tuple[float, float, float]:
     """(left, top, zoom): where the editor's canvas shows photo pixel (0, 0), and its zoom
     (the editor centres the photo at the zoom it shows)."""
@@ -325,9 +337,8 @@ def test_the_damage_shown_lies_on_the_photo_whatever_its_size(browser, studio, t
     editor_block.locator("input[type=file]").first.set_input_files(str(tmp_path / "wide.png"))
     editor_block.get_by_text("Upload an image").wait_for(state="hidden", timeout=30_000)
     find_in_browser(page)
+    magenta = magenta_on_screen(page)
     left, top, scale = photo_on_screen(page, 640, 400)
-    shot = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB")).astype(int)
-    magenta = (shot[:, :, 0] > 160) & (shot[:, :, 1] < 110) & (shot[:, :, 2] > 160)
     box = (slice(round(top), round(top + 400 * scale)), slice(round(left), round(left + 640 * scale)))
     canvas = page.locator("canvas").filter(visible=True).first.bounding_box()
     inside_canvas = np.zeros_like(magenta)

@@ -141,14 +141,7 @@ def test_stop_during_the_fill_starts_no_further_step(studio, files):
     job = restore(
         client, editor(folder / "old.png"), folder / "hole.png", "reference", folder / "reference.png"
     )
-    deadline = time.monotonic() + 60
-    while not any("patchmatch" in str(out[2]) for out in job.outputs()) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    job.cancel()
-    stopped_at = time.monotonic()
-    while not job.done() and time.monotonic() - stopped_at < 60:
-        time.sleep(0.05)
-    assert job.done()
+    stop_once_shown(job, "patchmatch", seconds=60)
     time.sleep(3.0)  # a colorize step would be saved within a second
     assert {e.params["step"] for e in entries(studio, started)} <= {"fill"}
     assert not any("Colorized" in str(out[2]) or "Restored" in str(out[2]) for out in job.outputs())
@@ -189,14 +182,7 @@ def test_stop_during_the_upscale_saves_nothing_more(studio, files, upscaler):
     folder, started = files["dir"], time.time()
     client = Client(studio.url, verbose=False, httpx_kwargs={"timeout": 60})
     job = restore(client, editor(folder / "strip.png"), upscale="x2")
-    deadline = time.monotonic() + 120
-    while not any("Tile 1/2" in str(out[2]) for out in job.outputs()) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    job.cancel()
-    stopped_at = time.monotonic()
-    while not job.done() and time.monotonic() - stopped_at < 60:
-        time.sleep(0.05)
-    assert job.done()
+    stop_once_shown(job, "Tile 1/2", seconds=120)
     time.sleep(2.0)  # the second tile, started before Stop, ends unsaved
     assert entries(studio, started) == []
     assert not any("Tile 2/2" in str(out[2]) or "Restored" in str(out[2]) for out in job.outputs())
@@ -256,6 +242,19 @@ def find_in_browser(page) -> None:
     page.get_by_role("button", name="Find damage").click()
     page.get_by_text(re.compile(r"Found damage on")).wait_for(timeout=60_000)
     page.wait_for_timeout(1000)  # the damage layer is drawn after the message
+
+
+def stop_once_shown(job, words: str, seconds: float) -> None:
+    """Press Stop as soon as the status says `words` (or after `seconds`); the job then ends
+    within a minute."""
+    deadline = time.monotonic() + seconds
+    while not any(words in str(out[2]) for out in job.outputs()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    job.cancel()
+    stopped_at = time.monotonic()
+    while not job.done() and time.monotonic() - stopped_at < 60:
+        time.sleep(0.05)
+    assert job.done()
 
 
 def magenta_on_screen(page, seconds: float = 20) -> np.ndarray:

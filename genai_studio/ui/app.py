@@ -136,6 +136,10 @@ def launch(demo: gr.Blocks, settings: Settings, **overrides: object):
         i18n=i18n(),
         theme=THEME,
         css=send_to.CSS,
+        # Gradio's reachability probe gives the whole page 3 s and aborts start-up when a busy
+        # machine answers slower (seen in CI). The startup-events call that follows it, with no
+        # time limit, already proves the server answers.
+        _frontend=False,
     )
     options.update(overrides)
     return demo.launch(**options)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import httpx
 
@@ -58,6 +59,23 @@ def test_api_events_are_mcp_tools(studio):
     tools = {tool["name"]: tool for tool in schema}
     assert "generate_text" in tools
     assert "language model" in tools["generate_text"]["description"]
+
+
+def test_the_studio_starts_on_a_machine_too_busy_to_answer_its_page_in_3_s(tmp_path, monkeypatch):
+    # A loaded machine cannot be made on demand, so its slowness is simulated on the client
+    # side: every HEAD of the page takes 4 s, and a caller that waits less times out.
+    real_head = httpx.head
+
+    def slow_head(url, *, timeout=5.0, **kwargs):
+        if timeout < 4:
+            time.sleep(timeout)
+            raise httpx.ReadTimeout(f"HEAD {url} took more than {timeout} s")
+        time.sleep(4)
+        return real_head(url, timeout=timeout, **kwargs)
+
+    monkeypatch.setattr(httpx, "head", slow_head)
+    with running_studio(Settings(port=free_port(), output_dir=tmp_path)) as studio:
+        assert httpx.get(studio.url, timeout=10).status_code == 200
 
 
 def test_a_tab_without_models_is_absent(tmp_path):

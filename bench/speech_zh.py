@@ -16,6 +16,7 @@ polyphonic characters), measured in one run:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import logging
 import re
@@ -33,6 +34,7 @@ from bench.speech import interleaved, timed
 from genai_studio.backends.base import Progress, Result
 from genai_studio.backends.manager import ModelManager
 from genai_studio.backends.speech import zh_assets
+from genai_studio.backends.speech.backend import Unheard
 from genai_studio.backends.speech.embedded_zh import clauses
 from genai_studio.backends.speech.request import build_request
 from genai_studio.backends.speech.zh_numbers import normalize
@@ -133,10 +135,13 @@ def studio_stream(manager: ModelManager, spec: str):
         languages=backend.languages(),
     )  # fmt: skip
 
+    request = dataclasses.replace(request, early_parts=True)  # as the Speech tab streams it
+
     def chunks():
+        unheard = Unheard()
         for item in manager.run(spec, request, threading.Event()):
             if isinstance(item, Progress):
-                yield item.partial
+                yield unheard.of(item.partial)
 
     return lambda: timed(chunks())
 

@@ -7,6 +7,7 @@ mode narrates a whole chapter into one WAV and MP3 (see `narration_ui`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,7 @@ import gradio as gr
 from genai_studio.audio_files import SpeechTags, wav_bytes
 from genai_studio.backends.base import Progress, Result
 from genai_studio.backends.speech import auto_language
+from genai_studio.backends.speech.backend import EarlyPart, Unheard
 from genai_studio.backends.speech.request import MAX_SPEED, MAX_TEXT_CHARS, MIN_SPEED
 from genai_studio.inputs import choice
 from genai_studio.subtitles import CueTimeline, to_srt, to_webvtt, voiced_range
@@ -103,16 +105,20 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                 text, model, voice, specs, lambda spec: _ready_options(ctx, spec)
             )
         job = checked_request(ctx, specs, model, text=text, voice=voice, language=language, speed=speed)
+        job = dataclasses.replace(job, early_parts=True)  # the first clause is heard sooner
         timeline: CueTimeline | None = None
         sentences = iter(job.sentences)
+        unheard = Unheard()
         for item in ctx.manager.run(model, job):
             if isinstance(item, Progress) and item.partial is not None:
-                rate, chunk = item.partial  # one Progress per sentence, in order
-                sentence = next(sentences)
-                timeline = timeline or CueTimeline(rate)
-                if chunk.size:
-                    timeline.speech(sentence, chunk.size, voiced_range(chunk))
-                    yield wav_bytes(rate, chunk), gr.skip(), item.message, gr.skip(), gr.skip()
+                rate, new = unheard.of(item.partial)
+                if not isinstance(item.partial, EarlyPart):  # one per sentence, in order, all of it
+                    chunk, sentence = item.partial[1], next(sentences)
+                    timeline = timeline or CueTimeline(rate)
+                    if chunk.size:
+                        timeline.speech(sentence, chunk.size, voiced_range(chunk))
+                if new.size:
+                    yield wav_bytes(rate, new), gr.skip(), item.message, gr.skip(), gr.skip()
             elif isinstance(item, Result):
                 rate, audio = item.output
                 cues = timeline.cues if timeline else []

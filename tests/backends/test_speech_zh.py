@@ -6,6 +6,7 @@ with its random op as shipped it is not deterministic; rewritten it is), and bad
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import zipfile
 
@@ -15,6 +16,7 @@ import pytest
 from genai_studio.backends.base import Progress
 from genai_studio.backends.manager import ModelManager
 from genai_studio.backends.speech import zh_assets
+from genai_studio.backends.speech.backend import EarlyPart
 from genai_studio.backends.speech.embedded_zh import SPEECH_RMS, MandarinFastSpeech2, matched_level
 from genai_studio.backends.speech.request import build_request
 from genai_studio.config import Settings
@@ -52,6 +54,21 @@ def test_mandarin_is_spoken_one_chunk_per_sentence(voice):
     audio = assert_speech(result, 24_000, 25 / 7, 25 / 2.5)  # 25 syllables at 2.5-7 per second
     assert np.array_equal(np.concatenate([chunk for _, chunk in chunks]), audio)
     assert result.params["voice"] == "baker" and "non-commercial" in result.params["model"]
+
+
+def test_asked_for_early_parts_each_clause_comes_before_its_sentence(voice):
+    request = build_request(
+        text=MANDARIN, voice="baker", language="zh", voices=voice.voices(), languages=voice.languages()
+    )
+    request = dataclasses.replace(request, early_parts=True)
+    items = [i for i in voice.run(request, threading.Event()) if isinstance(i, Progress)]
+    early = [isinstance(i.partial, EarlyPart) for i in items]
+    assert early == [True, True, False, True, False]  # 今天天气很好，| 我们一起去公园散步吧。| 人工智能…
+    first_sentence = items[2].partial[1]
+    assert np.array_equal(np.concatenate([i.partial.audio for i in items[:2]]), first_sentence)
+    assert items[0].partial.audio.size < first_sentence.size / 2  # the short clause, heard sooner
+    assert np.array_equal(items[3].partial.audio, items[4].partial[1])
+    assert [i.message for i in items] == ["Sentence 1 of 2"] * 3 + ["Sentence 2 of 2"] * 2
 
 
 def test_the_same_text_gives_the_same_samples(voice):

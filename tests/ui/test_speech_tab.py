@@ -84,6 +84,16 @@ def test_mandarin_through_the_neural_voice_with_numbers_read_out(studio):
     assert "non-commercial" in read_tags(Path(wav_path).read_bytes())["software"]
 
 
+def test_the_neural_mandarin_voice_streams_each_clause_as_soon_as_it_is_made(studio):
+    text = "春天来了，河边的柳树发出了嫩绿的新芽。图书馆周末开放到晚上九点。"
+    job = studio.client.submit(text, "zh-fastspeech2", "baker", "zh", 1.0, api_name=ENDPOINT)
+    _, wav_path, _, srt_path, vtt_path = job.result(timeout=120)
+    streamed = [out for out in job.outputs()[:-1] if out[0]]  # two clauses, then one (backend tests
+    # check that the clauses add up to their sentence)
+    assert [out[2] for out in streamed] == ["Sentence 1 of 2", "Sentence 1 of 2", "Sentence 2 of 2"]
+    assert_subtitles_cover(wav_path, srt_path, vtt_path, ["春天来了，河边的柳树发出了嫩绿的新芽。"])
+
+
 @pytest.mark.parametrize(
     ("text", "picked", "spoken_by", "language"),
     [

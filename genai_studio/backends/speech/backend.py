@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from abc import abstractmethod
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -20,11 +21,37 @@ from genai_studio.errors import InvalidInput
 Audio = tuple[int, np.ndarray]  # (sample rate in Hz, mono float32 samples in [-1, 1])
 
 
+@dataclass(frozen=True)
+class EarlyPart:
+    """A clause of the sentence being spoken, sent as soon as it is made (for a request with
+    `early_parts`) so a listener hears it sooner. The sentence's own chunk, which follows its
+    parts, still holds the whole sentence: cues and files are made from whole sentences."""
+
+    rate: int
+    audio: np.ndarray
+
+
 def _stretch(audio: np.ndarray, speed: float) -> np.ndarray:
     """Change pace without changing pitch (phase vocoder), for models that cannot do it themselves."""
     import librosa
 
     return np.clip(librosa.effects.time_stretch(audio, rate=speed), -1.0, 1.0).astype(np.float32)
+
+
+class Unheard:
+    """The audio a listener has not heard yet, over a run with early parts: each EarlyPart, and
+    what is left of a sentence's chunk after its parts."""
+
+    def __init__(self) -> None:
+        self._played = 0  # samples of the current sentence already sent as early parts
+
+    def of(self, partial: EarlyPart | Audio) -> Audio:
+        if isinstance(partial, EarlyPart):
+            self._played += partial.audio.size
+            return partial.rate, partial.audio
+        rate, sentence = partial
+        rest, self._played = sentence[self._played :], 0
+        return rate, rest
 
 
 class SpeechBackend(Backend[SpeechRequest]):
@@ -47,24 +74,48 @@ class SpeechBackend(Backend[SpeechRequest]):
     def synthesize(self, sentence: str, request: SpeechRequest) -> np.ndarray:
         """One sentence as mono samples at `self.sample_rate` (may be empty if unpronounceable)."""
 
+    def synthesize_parts(self, sentence: str, request: SpeechRequest) -> Iterator[np.ndarray]:
+        """One sentence in the pieces the model makes it in, each as soon as it is made; a model
+        that speaks clause by clause yields each clause (with its pause)."""
+        yield self.synthesize(sentence, request)
+
+    def _sentence(self, sentence: str, request: SpeechRequest) -> Iterator[EarlyPart | np.ndarray]:
+        """The EarlyParts of one sentence (if asked for and the model has them), then its audio."""
+        early = request.early_parts and self.native_speed  # a time stretch needs the whole sentence
+        parts = []
+        for part in self.synthesize_parts(sentence, request):
+            part = np.clip(np.asarray(part, np.float32).reshape(-1), -1.0, 1.0)
+            parts.append(part)
+            if early and part.size:
+                yield EarlyPart(self.sample_rate, part)
+        audio = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+        if not self.native_speed and request.speed != 1.0 and audio.size:
+            audio = _stretch(audio, request.speed)
+        yield audio
+
     def run(self, request: SpeechRequest, cancel: threading.Event) -> Iterator[Progress | Result[Audio]]:
         """Yield one Progress per sentence, in order, with its audio as soon as it is made (empty
         if the sentence was unpronounceable), then the whole recording. A request that does not
         `keep_audio` gets an empty recording: its caller keeps the chunks (long-form narration
-        writes them to a file, so memory does not grow with the length of the text)."""
+        writes them to a file, so memory does not grow with the length of the text). A request
+        with `early_parts` also gets each clause of a sentence as an EarlyPart before it."""
         chunks: list[np.ndarray] = []
         samples = 0
         total = len(request.sentences)
         for index, sentence in enumerate(request.sentences, 1):
             if cancel.is_set():
                 break
-            audio = np.clip(np.asarray(self.synthesize(sentence, request), np.float32).reshape(-1), -1.0, 1.0)
-            if not self.native_speed and request.speed != 1.0 and audio.size:
-                audio = _stretch(audio, request.speed)
+            message = f"Sentence {index} of {total}"
+            audio = np.zeros(0, np.float32)
+            for piece in self._sentence(sentence, request):
+                if isinstance(piece, EarlyPart):
+                    yield Progress(message, (index - 1) / total, piece)
+                else:
+                    audio = piece
             samples += audio.size
             if audio.size and request.keep_audio:
                 chunks.append(audio)
-            yield Progress(f"Sentence {index} of {total}", index / total, (self.sample_rate, audio))
+            yield Progress(message, index / total, (self.sample_rate, audio))
         if not samples and not cancel.is_set():
             raise InvalidInput(
                 f"{self.label} could not pronounce this text. Check the language, or pick a model "

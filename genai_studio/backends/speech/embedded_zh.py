@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import re
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -165,12 +166,17 @@ class MandarinFastSpeech2(SpeechBackend):
         )
         return self._vocoder(mel)[0, :, 0]
 
-    def synthesize(self, sentence: str, request: SpeechRequest) -> np.ndarray:
-        parts: list[np.ndarray] = []
+    def synthesize_parts(self, sentence: str, request: SpeechRequest) -> Iterator[np.ndarray]:
+        """Each clause with the pause after it, as soon as it is spoken."""
         for text, pause in clauses(sentence):
             audio = self.speak(text, request.speed)
             if audio.size:
-                parts += [audio, np.zeros(round(pause / request.speed * self.sample_rate), np.float32)]
+                yield np.concatenate(
+                    [audio, np.zeros(round(pause / request.speed * self.sample_rate), np.float32)]
+                )
+
+    def synthesize(self, sentence: str, request: SpeechRequest) -> np.ndarray:
+        parts = list(self.synthesize_parts(sentence, request))
         return np.concatenate(parts) if parts else np.zeros(0, np.float32)
 
     def unload(self) -> None:

@@ -29,6 +29,7 @@ class SpeechRequest:
     language: str
     speed: float = 1.0
     keep_audio: bool = True  # False: the Result holds no audio; the caller keeps each chunk
+    early_parts: bool = False  # True: clauses come as EarlyPart progress before their sentence
 
     def params(self) -> dict[str, object]:
         return {"text": self.text, "voice": self.voice, "language": self.language, "speed": self.speed}

@@ -312,12 +312,8 @@ def speech_request(
     voice and language from the text as the Speech tab does (auto_language.resolve)."""
     spec = choice(model, field="Voice model", options=specs)
     if language == auto_language.AUTO:
-
-        def ready(option: str) -> tuple[dict[str, str], dict[str, str]] | None:
-            backend = manager.backend_for(option)
-            return (backend.voices(), backend.languages()) if backend.available().ready else None
-
-        spec, voice, language = auto_language.resolve(text, spec, str(voice), specs, ready)
+        options = auto_language.options_of(manager.backend_for)
+        spec, voice, language = auto_language.resolve(text, spec, str(voice), specs, options)
     backend = manager.available_backend(spec)
     request = request_for(
         backend, text=text, voice=voice, language=language, speed=speed, max_chars=MAX_SCRIPT_CHARS

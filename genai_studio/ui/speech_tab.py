@@ -72,12 +72,6 @@ EXAMPLES = {  # label (the same in both languages) -> text, model, language
 }
 
 
-def _ready_options(ctx: StudioContext, spec: str) -> tuple[dict[str, str], dict[str, str]] | None:
-    """The voices and own languages of a model that can run here, else None (auto skips it)."""
-    backend = ctx.manager.backend_for(spec)
-    return (backend.voices(), backend.languages()) if backend.available().ready else None
-
-
 def build(ctx: StudioContext) -> list[TabHandle]:
     specs = ctx.settings.speech_models
 
@@ -102,7 +96,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         if language == auto_language.AUTO and isinstance(text, str):
             choice(model, field="Model", options=specs)
             model, voice, language = auto_language.resolve(
-                text, model, voice, specs, lambda spec: _ready_options(ctx, spec)
+                text, model, voice, specs, auto_language.options_of(ctx.manager.backend_for)
             )
         job = checked_request(ctx, specs, model, text=text, voice=voice, language=language, speed=speed)
         job = dataclasses.replace(job, early_parts=True)  # the first clause is heard sooner

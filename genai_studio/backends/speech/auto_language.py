@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from genai_studio.backends.speech.backend import SpeechBackend
 
 AUTO = "auto"
 AUTO_NAME = "Auto: from the text (中文 → Mandarin voice, English → hibari)"
@@ -20,6 +24,17 @@ _LATIN_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
 
 # spec -> (voices, languages) of a model that can run here, or None.
 Options = Callable[[str], tuple[dict[str, str], dict[str, str]] | None]
+
+
+def options_of(backend_for: Callable[[str], SpeechBackend]) -> Options:
+    """The Options of configured models (`backend_for` gives a spec's backend, not loaded): a
+    model that cannot run here has none, so auto skips it."""
+
+    def options(spec: str) -> tuple[dict[str, str], dict[str, str]] | None:
+        backend = backend_for(spec)
+        return (backend.voices(), backend.languages()) if backend.available().ready else None
+
+    return options
 
 
 def detect(text: str) -> str:

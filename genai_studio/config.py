@@ -76,6 +76,7 @@ class Settings:
     mcp: bool = True  # serve every API event as an MCP tool at /gradio_api/mcp/
     openai_api: bool = True  # serve the OpenAI HTTP API at /v1
     api_keys: str = ""  # /v1 bearer keys: "key,name:key" or a file of such lines; needed off loopback
+    public_hosts: tuple[str, ...] = ()  # names browsers reach the studio by through a proxy (a Space's)
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     output_dir: Path = Path("outputs")
     cache_dir: Path = field(default_factory=_default_cache_dir)
@@ -208,6 +209,8 @@ _HELP = {
     "auth_file": "one user:password per line (hash a password: python -m genai_studio.accounts USER)",
     "mcp": "serve the API events as MCP tools (--no-mcp to turn off)",
     "openai_api": "serve the OpenAI HTTP API at /v1 (--no-openai-api to turn off)",
+    "public_hosts": "host names browsers use to reach the studio through a proxy that may rewrite "
+    "the Host header (on a Space: $SPACE_HOST); pages from these origins are the studio's own",
     "api_keys": "bearer keys for /v1: key,name:key or a file of such lines (needed beyond loopback)",
     "device": "auto, cpu, cuda, cuda:N or mps",
     "output_dir": "folder for results and history",
@@ -258,6 +261,8 @@ def from_env(environ: dict[str, str] | None = None, base: Settings | None = None
     base = base or Settings()
     if "SPACE_ID" in environ:  # on a Hugging Face Space the app must listen on every interface;
         base = replace(base, host="0.0.0.0", openai_api=False)  # /v1 there needs keys: opt in
+        if environ.get("SPACE_HOST"):  # user-space.hf.space: the name the Space's pages come from
+            base = replace(base, public_hosts=(environ["SPACE_HOST"],))
     changes: dict[str, object] = {}
     for f in fields(Settings):
         raw = environ.get(ENV_PREFIX + f.name.upper())

@@ -120,7 +120,7 @@ def launch(demo: gr.Blocks, settings: Settings, **overrides: object):
     ctx: StudioContext = demo.studio
     accounts = ctx.identity.accounts
     middleware = [
-        Middleware(OriginGuard, loopback=settings.loopback),
+        Middleware(OriginGuard, loopback=settings.loopback, public_hosts=settings.public_hosts),
         Middleware(ResultFileGuard, delivery=ctx.delivery, accounts=accounts is not None),
     ]
     options: dict[str, object] = dict(

@@ -8,6 +8,10 @@ upload, a queued job). And a page on a name that resolves to 127.0.0.1 (DNS rebi
 same-origin to a loopback studio. So the studio refuses any request whose Origin is not the
 host it was sent to, and a loopback studio answers only to loopback names. Clients that are
 not browsers (gradio_client, MCP, /v1 callers) send no Origin and are not affected.
+
+Behind a proxy the host a request was sent to may reach the studio as X-Forwarded-Host or
+not at all (a proxy that rewrites Host), so the operator's public host names (on a Hugging
+Face Space, the SPACE_HOST it sets) also count as the studio's own.
 """
 
 from __future__ import annotations
@@ -34,11 +38,13 @@ def _origin_hostname(origin: str) -> str | None:
 
 
 class OriginGuard:
-    """ASGI middleware: same-origin requests only, and loopback names only when `loopback`."""
+    """ASGI middleware: requests from the studio's own pages only (its host, or one of
+    `public_hosts`), and loopback names only when `loopback`."""
 
-    def __init__(self, app, loopback: bool) -> None:
+    def __init__(self, app, loopback: bool, public_hosts: tuple[str, ...] = ()) -> None:
         self.app = app
         self.loopback = loopback
+        self.public_hosts = {name for name in map(_hostname, public_hosts) if name}
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] in ("http", "websocket") and not self._allowed(scope):
@@ -64,4 +70,4 @@ class OriginGuard:
         # behind a proxy the browser's host may come as X-Forwarded-Host (the first one)
         forwarded = _hostname(headers.get("x-forwarded-host", "").split(",")[0])
         sender = _origin_hostname(origin)
-        return sender is not None and sender in {host, forwarded}
+        return sender is not None and sender in {host, forwarded, *self.public_hosts}

@@ -172,7 +172,9 @@ class Setup:
 SETUPS = {
     "accounts on a shared bind": dict(auth="ann:ann-pw,bob:bob-pw", host="0.0.0.0", openai_api=False),
     "no accounts on loopback": dict(),
-    "no accounts on a shared bind": dict(host="0.0.0.0", openai_api=False),
+    "no accounts on a shared bind": dict(
+        host="0.0.0.0", openai_api=False, public_hosts=("ann-studio.hf.space",)
+    ),
 }
 
 
@@ -413,6 +415,11 @@ def test_requests_from_other_web_sites_are_refused(setup):
         for method, path, headers, body in requests[:1] + requests[3:]:
             status, _, content = caller.send(method, path, {**headers, "Host": host, "Origin": same}, body)
             assert status == 200, (host, same, path, status, content[:100])  # the studio's own pages
+    for public in s.studio.settings.public_hosts:  # a proxy that rewrote Host: the page's origin is its own
+        for method, path, headers, body in requests[:1] + requests[3:]:
+            sent = {**headers, "Host": f"127.0.0.1:{port}", "Origin": f"https://{public}"}
+            status, _, content = caller.send(method, path, sent, body)
+            assert status == 200, (public, path, status, content[:100])
     if s.studio.settings.loopback:  # a name that resolves to this machine is not this machine
         for host in ("evil.example", f"evil.example:{port}", "127.0.0.1.nip.io"):
             status, _, _ = caller.send("GET", "/config", {"Host": host})

@@ -52,6 +52,9 @@ def test_bad_numbers_in_environment_name_the_variable():
 
 def test_space_listens_on_every_interface():
     assert from_env({"SPACE_ID": "someone/studio"}).host == "0.0.0.0"
+    space = {"SPACE_ID": "someone/studio", "SPACE_HOST": "someone-studio.hf.space"}
+    assert from_env(space).public_hosts == ("someone-studio.hf.space",)
+    assert from_env({"STUDIO_PUBLIC_HOSTS": "a.example,b.example"}).public_hosts == ("a.example", "b.example")
 
 
 def test_hub_models_are_offered_after_the_embedded_defaults():

@@ -91,7 +91,9 @@ class ResultSlot:
 class TabHandle:
     """A built tab. `controls` maps parameter names (as saved in history) to the inputs that
     set them, so History can put a past result's settings back; `tasks` are the history task
-    names this tab reuses."""
+    names this tab reuses. History sets them in this order, and a change event reads the other
+    inputs as they are when it fires: a control whose change refreshes others (a model and its
+    voices) comes after them, or it would reset them to its defaults."""
 
     tab_id: str
     tasks: tuple[str, ...]

@@ -201,10 +201,9 @@ def build(
         for tabs_component in subtab_selectors:
             selected = handle.subtab and handle.subtab[0] is tabs_component
             updates.append(gr.Tabs(selected=handle.subtab[1]) if selected else gr.skip())
-        for other in handles:
-            for name in other.controls:
-                known = other is handle and name in entry.params
-                updates.append(gr.update(value=entry.params[name]) if known else gr.skip())
+        for component in controls:
+            name = next((n for n, c in handle.controls.items() if c is component and n in entry.params), None)
+            updates.append(gr.skip() if name is None else gr.update(value=entry.params[name]))
         return updates
 
     with gr.Tab(tr("history.tab"), id="history") as tab:
@@ -305,6 +304,8 @@ def build(
     delete_all.click(
         delete_everything, inputs=[confirm, task], outputs=[*shown, *details, status, confirm], **private
     )
-    controls = [component for handle in handles for component in handle.controls.values()]
+    # Each control once, though sub-tabs may share one (Speech's model, voice and speed serve its
+    # narration sub-tab too).
+    controls = list({id(c): c for handle in handles for c in handle.controls.values()}.values())
     reuse.click(reuse_settings, inputs=entry_id, outputs=[tabs, *subtab_selectors, *controls], **private)
     return TabHandle(tab_id="history", tasks=(), results=results)

@@ -334,12 +334,15 @@ def build(ctx: StudioContext, specs: tuple[str, ...]) -> NarrationPanel:
     )
 
 
-def handle(panel: NarrationPanel, tab_id: str, modes: gr.Tabs) -> TabHandle:
-    """History reuse: a narration's text goes back into the chapter box; text sent here too."""
+def handle(
+    panel: NarrationPanel, tab_id: str, modes: gr.Tabs, shared: dict[str, gr.components.Component]
+) -> TabHandle:
+    """History reuse: a narration's text goes back into the chapter box and its model, voice,
+    language and speed into the `shared` controls of the Speech tab; text sent here too."""
     return TabHandle(
         tab_id=tab_id,
         tasks=(TASK,),
-        controls={"text": panel.text},
+        controls={"text": panel.text, **shared},
         subtab=(modes, SUBTAB),
         receivers={"text": panel.text},
         results={"speech": panel.sent},

@@ -165,7 +165,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                         srt_file = gr.File(label=tr("speech.srt"), interactive=False)
                         vtt_file = gr.File(label=tr("speech.vtt"), interactive=False)
                 narration = narration_ui.build(ctx, specs)
-            with gr.Column(scale=1):
+            with gr.Column(scale=1, elem_id="speech-settings"):
                 model = gr.Dropdown(model_choices(ctx, specs), value=specs[0], label=tr("common.model"))
                 voice = gr.Dropdown(
                     labelled_choices(voices),
@@ -203,14 +203,17 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             queue=False,
         )
 
+    # The model last: History sets these in this order, and the model's change event (which
+    # refreshes the voice and language choices) must see the restored voice and language.
+    shared = {"voice": voice, "language": language, "speed": speed, "model": model}
     return [
         TabHandle(
             tab_id=TASK,
             tasks=(TASK,),
-            controls={"text": text, "model": model, "voice": voice, "language": language, "speed": speed},
+            controls={"text": text, **shared},
             subtab=(modes, SPEAK),
             receivers={"text": text},
             results={"speech": sent},
         ),
-        narration_ui.handle(narration, TASK, modes),
+        narration_ui.handle(narration, TASK, modes, shared),
     ]

@@ -673,7 +673,8 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         )
 
     controls = {"idea": idea, "script": script, "seconds": seconds, "text_model": text_model}
-    controls |= {"speech_model": speech_model, "voice": voice, "language": language, "speed": speed}
+    # the speech model after its voice and language (see TabHandle)
+    controls |= {"voice": voice, "language": language, "speed": speed, "speech_model": speech_model}
     controls |= {"music_model": music_model, "mood": mood, "genre": genre, "tempo": tempo, "seed": seed}
     receivers = {"text": script, "speech": narration_track, "music": music_track}
     return [TabHandle(tab_id=TASK, tasks=(TASK,), controls=controls, receivers=receivers)]

@@ -154,3 +154,31 @@ def test_browsers_on_a_shared_studio_each_keep_their_own_history(browser, tmp_pa
         assert history_count(bob, 1) == 1
         goto(ann)
         assert history_count(ann, 1) == 1
+
+
+def test_history_puts_a_narration_back_with_its_model_voice_and_speed(browser, studio):
+    """The voice and language come back too, though the Speech tab starts on another model whose
+    change of choices could have reset them."""
+    chapter = "The keeper climbed the stairs.\n\nThe lamp was cold, and the sea was loud."
+    studio.client.predict(chapter, "espeak", "m3", "en-us", 1.35, api_name="/narrate")
+    page = open_studio(browser, studio, "en-US")
+    page.get_by_role("tab", name="History").click()
+    newest = page.locator("#history-gallery img").first
+    newest.wait_for(timeout=10_000)
+    newest.click()
+    page.get_by_text('"paragraph_pause_s"').wait_for(timeout=10_000)  # the narration is open
+    page.get_by_role("button", name="Use these settings again").click()
+    chapter_box = page.get_by_label("Chapter")
+    chapter_box.wait_for(state="visible", timeout=10_000)  # the narration sub-tab is open
+    shown = page.locator("#speech-settings")
+    restored = (chapter, "espeak-ng (embedded, 100+ languages)", "male3", "English (America)", "1.35")
+
+    def now() -> tuple[str, ...]:
+        names = ("Model", "Voice", "Language", "number input for Speed")
+        return (chapter_box.input_value(), *(shown.get_by_label(name).input_value() for name in names))
+
+    deadline = time.monotonic() + 10
+    while now() != restored and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # and nothing changes them afterwards (the model's choices arriving)
+    assert now() == restored

@@ -172,9 +172,9 @@ def speed(manager: ModelManager) -> None:
     print("\n## Time (s; best of 3 at 512, 1 run at 2048; same run)\n")
     print(
         "| size | detect | Restore fill (manager + backend) | Telea on the same mask | detect ÷ Telea "
-        "| fill ÷ Telea |"
+        "| fill ÷ Telea | PatchMatch fill | PatchMatch ÷ Telea | PSNR Telea / PatchMatch, true mask |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for side in (512, 2048):
         aged = damage(square_photo("astronaut", side), KINDS, seed=1)
         runs = 3 if side == 512 else 1
@@ -192,9 +192,15 @@ def speed(manager: ModelManager) -> None:
         method = studio_fill(manager, aged.image, found)[1]
         fill_s = best(lambda aged=aged, found=found: studio_fill(manager, aged.image, found))
         telea_s = best(lambda aged=aged, found=found: telea(aged.image, found))
+        patch_s = best(lambda aged=aged, found=found: studio_fill(manager, aged.image, found, "patchmatch"))
+        quality = [
+            psnr(studio_fill(manager, aged.image, aged.mask, fill)[0], aged.clean, aged.mask)
+            for fill in ("telea", "patchmatch")
+        ]
         print(
             f"| {side}² | {detect_s:.2f} | {fill_s:.2f} ({method}) | {telea_s:.2f} "
-            f"| {detect_s / telea_s:.1f}x | {fill_s / telea_s:.1f}x |"
+            f"| {detect_s / telea_s:.1f}x | {fill_s / telea_s:.1f}x "
+            f"| {patch_s:.2f} | {patch_s / telea_s:.0f}x | {quality[0]:.2f} / {quality[1]:.2f} dB |"
         )
 
 

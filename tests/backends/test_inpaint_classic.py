@@ -108,12 +108,17 @@ def test_patchmatch_is_reproducible_with_a_seed_and_varies_without(backend):
     assert isinstance(random_seed.params["seed"], int)
 
 
-def test_auto_picks_diffusion_for_thin_masks_and_patchmatch_for_holes(backend):
+def test_auto_picks_patchmatch_where_it_works_at_full_size_and_diffusion_for_thin_masks_beyond(backend):
     shape = (512, 512)
     assert deep_share(thin_strokes(shape)) < 0.01 and choose_method(thin_strokes(shape)) == "telea"
+    assert choose_method(block(shape)) == choose_method(thin_strokes(shape), exemplar_full_size=True)
     assert choose_method(block(shape)) == "patchmatch"
     result = run(backend, InpaintRequest(data.astronaut(), block(shape)))
     assert result.params["method"] == "patchmatch" and result.params["requested_method"] == "auto"
+    strokes = run(backend, InpaintRequest(data.astronaut(), thin_strokes(shape)))
+    assert strokes.params["method"] == "patchmatch"  # fits its working size: filled at full size
+    large = cv2.resize(data.astronaut(), (2048, 2048), interpolation=cv2.INTER_CUBIC)
+    assert run(backend, InpaintRequest(large, thin_strokes((2048, 2048)))).params["method"] == "telea"
 
 
 def test_a_2048_photo_is_filled_around_the_hole_and_keeps_its_size(backend):

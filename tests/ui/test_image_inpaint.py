@@ -93,7 +93,7 @@ def test_fill_with_an_uploaded_mask_returns_a_png_with_settings(studio, files):
 def test_brush_layers_make_the_mask(studio, files):
     folder = files["dir"]
     _, png, status = call(studio.client, editor(folder / "photo.png", [folder / "layer.png"]), method="auto")
-    assert "telea" in status  # a 4-pixel stroke: diffusion picked automatically
+    assert "patchmatch" in status  # a 4-pixel stroke on a 600 px photo: filled at full size
     assert images.read_png_params(png)["masked_share"] > 0
 
 

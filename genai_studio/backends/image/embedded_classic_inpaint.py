@@ -1,5 +1,6 @@
 """Inpainting that needs no learned weights: OpenCV's Telea and Navier-Stokes diffusion for
-thin masks, and this project's PatchMatch exemplar fill for large holes.
+thin masks on large photos, and this project's PatchMatch exemplar fill for large holes and
+for whatever it can fill at full size.
 
 Large photos are filled around the hole at a working resolution and blended back, so a
 4000-pixel photo costs about what its hole's neighbourhood costs.
@@ -50,7 +51,10 @@ class ClassicInpaint(Backend[InpaintRequest]):
         self._loaded = True
 
     def run(self, request: InpaintRequest, cancel: threading.Event) -> Iterator[Progress | Result]:
-        method = choose_method(request.mask) if request.method == "auto" else request.method
+        method = request.method
+        if method == "auto":
+            full_size = images.plan_region(request.mask, PATCHMATCH_WORKING_SIZE).scale == 1.0
+            method = choose_method(request.mask, exemplar_full_size=full_size)
         seed = request.seed if request.seed is not None else int(np.random.default_rng().integers(2**31))
         yield Progress(f"Filling with {method}…", 0.0)
         started = time.perf_counter()

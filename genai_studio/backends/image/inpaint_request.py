@@ -62,10 +62,14 @@ def deep_share(mask: np.ndarray) -> float:
     return float((depth > THIN_RADIUS_PX).sum() / masked) if masked else 0.0
 
 
-def choose_method(mask: np.ndarray) -> str:
-    """'telea' for thin masks, where diffusion from the edges is fast and clean; 'patchmatch'
-    for holes, where diffusion smears and copied texture looks real."""
-    return "telea" if deep_share(mask) < DEEP_SHARE_MAX else "patchmatch"
+def choose_method(mask: np.ndarray, exemplar_full_size: bool = False) -> str:
+    """'patchmatch' for holes, where diffusion smears and copied texture looks real, and for
+    thin masks when it can fill them at full size (`exemplar_full_size`): copied texture wins
+    there too (+0.5 dB on strokes, +2.4 dB on old-photo damage, 1-7 s). Otherwise 'telea' for
+    thin masks: PatchMatch working downscaled loses fine scratches (7 dB below Telea at 2048²)."""
+    if deep_share(mask) >= DEEP_SHARE_MAX or exemplar_full_size:
+        return "patchmatch"
+    return "telea"
 
 
 def read_mask(size: tuple[int, int], mask_layers: list[Any] | None, mask_upload: object) -> np.ndarray:

@@ -169,7 +169,9 @@ def test_inpainting_edit_comes_back_at_the_input_size(client):
     transparent = client.images.edit(
         model="classic-inpaint", image=("photo.png", _png(photo)), mask=("mask.png", _png(rgba)), prompt=""
     )
-    assert np.abs(_decoded(transparent).astype(int) - result).max() <= 2
+    edited = _decoded(transparent)  # the same pixels kept and filled (auto's PatchMatch is seeded per call)
+    assert np.array_equal(edited[mask == 0], photo[mask == 0])
+    assert np.abs(edited[72:74, 30:210].astype(int) - (48, 128, 208)).max() < 40
 
 
 def test_wrong_or_missing_key_is_refused(studio):

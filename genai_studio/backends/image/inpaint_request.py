@@ -67,7 +67,7 @@ def choose_method(mask: np.ndarray, exemplar_full_size: bool = False) -> str:
     thin masks when it can fill them at full size (`exemplar_full_size`): copied texture wins
     there too (+0.5 dB on strokes, +2.4 dB on old-photo damage, 1-7 s). Otherwise 'telea' for
     thin masks: PatchMatch working downscaled loses fine scratches (7 dB below Telea at 2048²)."""
-    if deep_share(mask) >= DEEP_SHARE_MAX or exemplar_full_size:
+    if exemplar_full_size or deep_share(mask) >= DEEP_SHARE_MAX:  # the shape only when it matters
         return "patchmatch"
     return "telea"
 

@@ -41,7 +41,15 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
   # the wheel is kept outside the venv, in a folder named after the build options (a
   # CMAKE_ARGS=-DGGML_CUDA=on build is another wheel), so a new venv does not compile again.
   llama=$(grep -ho '^llama-cpp-python==[^ ]*' requirements.txt)
-  export CMAKE_ARGS="-DLLAVA_BUILD=OFF ${CMAKE_ARGS:-}"
+  # Portable: every x86-64 CPU variant of ggml's CPU backend is built as its own library and
+  # the studio picks one at load time (genai_studio/backends/text/llama_runtime.py), never the
+  # AMX one, which faults on virtualised Xeons. GENAI_LLAMA_NATIVE=1 builds for this CPU only.
+  if [ "${GENAI_LLAMA_NATIVE:-0}" = 1 ]; then
+    portable=
+  else
+    portable="-DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON"
+  fi
+  export CMAKE_ARGS="-DLLAVA_BUILD=OFF $portable ${CMAKE_ARGS:-}"
   wheels="${XDG_CACHE_HOME:-$HOME/.cache}/genai-studio/wheels/$(echo "$llama $CMAKE_ARGS $(uname -m)" | sha256sum | cut -c1-16)"
   builder=
   if ! ls "$wheels"/llama_cpp_python-*.whl > /dev/null 2>&1; then

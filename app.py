@@ -18,11 +18,13 @@ def main(argv: list[str] | None = None) -> int:
     except config.SettingsError as exc:
         print(f"app.py: {exc}", file=sys.stderr)
         return 2
-    from genai_studio.backends.manager import ModelManager
     from genai_studio.backends.preload import default_hub_models, preload
+    from genai_studio.backends.text import llama_runtime
+    from genai_studio.serving.service import models_for
     from genai_studio.ui.app import build_app, launch
 
-    manager = ModelManager(settings)
+    llama_runtime.prove_in_background(settings.cache_dir)
+    manager = models_for(settings)
     demo = build_app(settings, manager)  # imports `spaces` (ZeroGPU wants it before torch)
     if settings.preloading:
         preload(manager, default_hub_models(settings))

@@ -1,6 +1,14 @@
 """Load benchmark: throughput and latency for 1, 4 and 16 concurrent gradio_client users.
 
     .venv/bin/python bench/load.py [--users 1,4,16] [--requests 16] [--tokens 16] [--llama-threads 1]
+    .venv/bin/python bench/load.py --mixed [--users 1,4,16]
+
+`--mixed`: the fair scheduler's workload. A quarter of the users (at least one) send long jobs
+(an x4 upscale of a 320x320 photo), the others short ones (a 48-token reply, one spoken
+sentence), each user one job after another for `--seconds`; the studio runs once with its
+models in worker processes (now) and once with `--no-model-workers` (before: one job at a
+time in the web process). Printed: p50/p95 latency of the short jobs against their solo time,
+and jobs done per minute.
 
 Starts the studio as `python app.py` (text and speech only, no MCP) and sends short text
 replies (embedded SmolLM2, greedy) and one spoken sentence (embedded hibari) from N users at
@@ -134,13 +142,16 @@ def studio_calls(url: str, users: int, tokens: int) -> dict[str, Callable[[int],
     return {"text": text, "speech": speech}
 
 
-def start_studio(folder: Path, tokens: int, threads: int) -> tuple[subprocess.Popen, str]:
+def start_studio(
+    folder: Path, tokens: int, threads: int, flags: list[str] | None = None, only_text_and_speech: bool = True
+) -> tuple[subprocess.Popen, str]:
     from tests.conftest import free_port, wait_until_serving
 
     port = free_port()
     command = [sys.executable, "app.py", "--port", str(port), "--output-dir", str(folder)]
     command += ["--max-new-tokens", str(max(tokens, 16)), "--llama-threads", str(threads)]
-    command += ["--queue-size", "64", *ONLY_TEXT_AND_SPEECH]
+    command += ["--queue-size", "64", "--max-waiting-per-owner", "64", *(flags or [])]
+    command += ONLY_TEXT_AND_SPEECH if only_text_and_speech else ["--no-mcp", "--no-openai-api"]
     log = folder / "studio.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
@@ -149,13 +160,104 @@ def start_studio(folder: Path, tokens: int, threads: int) -> tuple[subprocess.Po
     return process, url
 
 
+def mixed_calls(url: str, users: int, photo: Path, tokens: int) -> list[Callable[[], str]]:
+    """Each user's job: long (x4 upscale) for a quarter of them, else short text or speech."""
+    from gradio_client import Client, handle_file
+
+    long_users = max(1, users // 4)
+    calls = []
+    for user in range(users):
+        client = Client(url, verbose=False, download_files=False)
+        if user < long_users:
+            inputs = (handle_file(str(photo)), 4, "esrgan", "", "", 20, 9.0, 20, -1)
+            calls.append(lambda c=client, i=inputs: (c.predict(*i, api_name="/upscale_image"), "long")[1])
+        elif user % 2:
+            inputs = (PROMPT, "write", "", "smollm2", tokens, 0.0, 1.0, 1, [])
+            calls.append(lambda c=client, i=inputs: (c.predict(*i, api_name="/generate_text"), "text")[1])
+        else:
+            inputs = (SENTENCE, "hibari", "heart", "en-us", 1.0)
+            calls.append(lambda c=client, i=inputs: (c.predict(*i, api_name="/generate_speech"), "speech")[1])
+    return calls
+
+
+def run_mixed(calls: list[Callable[[], str]], seconds: float) -> dict[str, list[float]]:
+    """Every user sends its job again and again for `seconds`; latencies by kind."""
+    latencies: dict[str, list[float]] = {}
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def user(call: Callable[[], str]) -> None:
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            kind = call()
+            with lock:
+                latencies.setdefault(kind, []).append(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=user, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies
+
+
+def mixed(args: argparse.Namespace) -> None:
+    from PIL import Image
+    from skimage import data
+
+    rows = []
+    with TemporaryDirectory() as tmp:
+        photo = Path(tmp) / "photo.png"
+        Image.fromarray(data.astronaut()[::2, ::2][96:416, 96:416]).save(photo)
+        for mode, flags in (("workers", []), ("in process", ["--no-model-workers"])):
+            folder = Path(tmp) / mode.replace(" ", "-")
+            folder.mkdir()
+            process, url = start_studio(
+                folder, args.tokens, args.llama_threads, flags, only_text_and_speech=False
+            )
+            try:
+                solo = {kind: [] for kind in ("text", "speech", "long")}
+                for call in mixed_calls(url, 4, photo, args.tokens)[:3]:  # long, text, speech: alone
+                    call()  # loads the model
+                    started = time.perf_counter()
+                    kind = call()
+                    solo[kind].append(time.perf_counter() - started)
+                for users in args.users:
+                    latencies = run_mixed(mixed_calls(url, users, photo, args.tokens), args.seconds)
+                    rows.append((mode, users, latencies, {k: v[0] for k, v in solo.items() if v}))
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+    print(f"mixed: a quarter of the users send x4 upscales of 320x320 (long), the rest {args.tokens}-token")
+    print(f"replies or one spoken sentence (short), back to back for {args.seconds:.0f} s; llama threads "
+          f"{args.llama_threads}\n")  # fmt: skip
+    print("| models | users | short p50 s | short p95 s | short p50 vs solo | long | short | jobs/min |")
+    print("|---|---|---|---|---|---|---|---|")
+    for mode, users, latencies, solo in rows:
+        short = [lat for kind in ("text", "speech") for lat in latencies.get(kind, [])]
+        solo_short = statistics.mean(solo[k] for k in ("text", "speech") if k in solo)
+        level = Level(len(short), args.seconds, short)
+        done = len(short) + len(latencies.get("long", []))
+        print(
+            f"| {mode} | {users} | {level.percentile(0.5):.2f} | {level.percentile(0.95):.2f} "
+            f"| {level.percentile(0.5) / solo_short:.1f}x | {len(latencies.get('long', []))} | {len(short)} "
+            f"| {60 * done / args.seconds:.1f} |"
+        )
+    print("\nsolo: " + ", ".join(f"{k} {v:.2f} s" for k, v in rows[0][3].items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=lambda v: [int(x) for x in v.split(",")], default=[1, 4, 16])
     parser.add_argument("--requests", type=int, default=16, help="requests per level and task")
     parser.add_argument("--tokens", type=int, default=16, help="new tokens of a text reply")
     parser.add_argument("--llama-threads", type=int, default=1)
+    parser.add_argument("--mixed", action="store_true", help="short and long jobs (the scheduler)")
+    parser.add_argument("--seconds", type=float, default=60, help="--mixed: how long each level runs")
     args = parser.parse_args()
+    if args.mixed:
+        mixed(args)
+        return
 
     with TemporaryDirectory() as tmp:
         library_dir, threads = Path(tmp) / "library", args.llama_threads

@@ -100,6 +100,16 @@ class Settings:
     history_page_size: int = 24  # results on one page of the History tab
     retention_days: float = -1.0  # results older than this are pruned; 0 keeps them; -1: auto
     retention_mb: float = -1.0  # per owner, oldest pruned first beyond this; 0: no limit; -1: auto
+    # serving: models in worker processes under the fair scheduler (genai_studio/serving)
+    model_workers: bool = True  # False: every model runs inside the web process (no isolation)
+    workers_per_model: int = 2  # processes one model may have at once (jobs of one model side by side)
+    max_active_jobs: int = 4  # jobs holding a worker at once (running or paused); the rest wait in turn
+    cpu_slots: int = 0  # cores shared out among running jobs; 0: this machine's
+    max_waiting_per_owner: int = 4  # jobs one owner may have waiting at once
+    owner_jobs_per_day: int = 0  # jobs per owner per UTC day; 0: no limit
+    owner_seconds_per_day: float = 0.0  # compute seconds per owner per UTC day; 0: no limit
+    crash_limit: int = 3  # crashes within 10 minutes that mark a model unavailable
+    stop_grace_s: float = 3.0  # after Stop, seconds a job has to end before its worker is killed
 
     @property
     def history_dir(self) -> Path:
@@ -177,6 +187,11 @@ class Settings:
             raise SettingsError("at least one text model is needed")
         for name in _SWITCHES:
             switch(getattr(self, name), name)
+        for name in ("workers_per_model", "max_active_jobs", "max_waiting_per_owner", "crash_limit"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.cpu_slots < 0 or self.stop_grace_s <= 0:
+            raise SettingsError("cpu_slots must be 0 or more and stop_grace_s more than 0")
         return self
 
     @property
@@ -234,6 +249,15 @@ _HELP = {
     "max_new_tokens": "most tokens one text request may ask for",
     "llama_threads": "llama.cpp threads (0: one per physical core)",
     "history_page_size": "results on one page of the History tab",
+    "model_workers": "run each model in a worker process of its own (--no-model-workers: in the web process)",
+    "workers_per_model": "worker processes one model may have at once",
+    "max_active_jobs": "jobs holding a worker at once; the others wait, taken in turn across users",
+    "cpu_slots": "cores the scheduler shares out among running jobs (0: this machine's)",
+    "max_waiting_per_owner": "jobs one user may have waiting at once",
+    "owner_jobs_per_day": "jobs per user per UTC day (0: no limit)",
+    "owner_seconds_per_day": "compute seconds per user per UTC day (0: no limit)",
+    "crash_limit": "crashes within 10 minutes that mark a model unavailable",
+    "stop_grace_s": "seconds a stopped job has to end before its worker process is killed",
     "retention_days": "prune results older than this many days (0 keeps them; default 0 on loopback, else 7)",
     "retention_mb": "prune each owner's oldest results beyond this many MB (0: no limit; "
     "default 0 on loopback, else 500)",

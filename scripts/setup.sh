@@ -74,5 +74,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
   echo "$digest" > "$stamp"
   echo "setup: Python packages installed in $SECONDS s since the set-up started"
 fi
+# prove the text runtime: a short reply per llama.cpp CPU variant, in a child process, best
+# first; one that dies (the AMX kernels on virtualised Xeons) is said in one line and skipped
+"$VENV/bin/python" -m genai_studio.backends.text.llama_runtime || echo "setup: the Text tab's embedded model cannot run on this CPU (above); the other tabs work"
 "$VENV/bin/python" -m genai_studio.backends.speech.zh_assets || echo "setup: the Mandarin voice is not prepared (see above); the studio runs without it"
 "$VENV/bin/python" -m genai_studio.backends.image.upscale_weights || echo "setup: upscaler weights not fetched (needs npm); the Upscale tab will say so"

@@ -76,6 +76,7 @@ def running_studio(
         yield Studio(url=url, client=Client(url, verbose=False, auth=login), settings=settings, demo=demo)
     finally:
         demo.close()
+        demo.studio.manager.close()  # its worker processes end with it
 
 
 @pytest.fixture(scope="session")

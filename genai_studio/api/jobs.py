@@ -1,9 +1,9 @@
 """Model jobs for an asynchronous front door: a bound on waiting requests, and the manager's
 stream carried into the event loop, cancelled when the caller goes away.
 
-The manager runs one job at a time for every door; here a job also holds a place among
-`settings.queue_size` requests in flight, so a burst of API calls is refused with a clear
-429 instead of piling up without end.
+The scheduler decides when each job runs, in turn across owners; here a job also holds a
+place among `settings.queue_size` requests in flight, so a burst of API calls is refused with
+a clear 429 (and a Retry-After) instead of piling up without end.
 """
 
 from __future__ import annotations
@@ -19,8 +19,11 @@ from fastapi import Request
 from genai_studio.api.openai_errors import ApiError
 from genai_studio.backends.base import Progress, Result
 from genai_studio.backends.manager import ModelManager
+from genai_studio.serving.scheduler import Waiting
+from genai_studio.serving.service import report_waiting_to
 
 _END = object()
+QUEUE_FULL_RETRY_S = 5  # a short job's length: by then a place has usually come free
 
 
 class _Failure:
@@ -45,6 +48,7 @@ class Gate:
                     "Try again in a moment.",
                     type="rate_limit_error",
                     code="queue_full",
+                    retry_after=QUEUE_FULL_RETRY_S,
                 )
             self.in_flight += 1
         return Slot(self)
@@ -74,9 +78,10 @@ async def _cancel_when_disconnected(request: Request, cancel: threading.Event) -
 
 async def run_job(
     manager: ModelManager, spec: str, job: Any, request: Request
-) -> AsyncIterator[Progress | Result]:
-    """What `manager.run(spec, job)` yields, as an async stream. Closing the stream, or the
-    client disconnecting, sets the job's cancel event exactly as the UI's Stop does."""
+) -> AsyncIterator[Progress | Result | Waiting]:
+    """What `manager.run(spec, job)` yields, as an async stream, with the job's place in line
+    (Waiting) while it waits for a worker. Closing the stream, or the client disconnecting,
+    sets the job's cancel event exactly as the UI's Stop does."""
     loop = asyncio.get_running_loop()
     items: asyncio.Queue[Any] = asyncio.Queue()
     cancel = threading.Event()
@@ -87,8 +92,9 @@ async def run_job(
 
     def pump() -> None:
         try:
-            for item in manager.run(spec, job, cancel):
-                put(item)
+            with report_waiting_to(put):  # a place in line arrives as a Waiting item
+                for item in manager.run(spec, job, cancel):
+                    put(item)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's task
             put(_Failure(exc))
         finally:

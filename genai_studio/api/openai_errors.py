@@ -7,10 +7,11 @@ every client library raises its usual exception (BadRequestError, Authentication
 from __future__ import annotations
 
 import logging
+import math
 
 from fastapi.responses import JSONResponse
 
-from genai_studio.errors import InvalidInput, ModelUnavailable, OutOfMemory, StudioError
+from genai_studio.errors import Busy, InvalidInput, ModelCrashed, ModelUnavailable, OutOfMemory, StudioError
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +27,19 @@ class ApiError(Exception):
         type: str = "invalid_request_error",
         param: str | None = None,
         code: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.status, self.message, self.type, self.param, self.code = status, message, type, param, code
+        self.retry_after = retry_after
 
     def body(self) -> dict[str, dict[str, str | None]]:
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
 
     def response(self) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else {}
+        if self.retry_after is not None:
+            headers["Retry-After"] = str(max(1, math.ceil(self.retry_after)))
         return JSONResponse(self.body(), status_code=self.status, headers=headers)
 
 
@@ -44,7 +49,9 @@ def as_api_error(exc: BaseException) -> ApiError:
         return exc
     if isinstance(exc, InvalidInput):
         return ApiError(400, str(exc))
-    if isinstance(exc, (ModelUnavailable, OutOfMemory)):
+    if isinstance(exc, Busy):
+        return ApiError(429, str(exc), type="rate_limit_error", code="busy", retry_after=exc.retry_after)
+    if isinstance(exc, (ModelUnavailable, OutOfMemory, ModelCrashed)):
         return ApiError(503, str(exc), type="server_error", code="model_unavailable")
     if isinstance(exc, StudioError):
         return ApiError(500, str(exc), type="server_error")

@@ -42,6 +42,7 @@ from genai_studio.config import Settings
 from genai_studio.errors import InvalidInput
 from genai_studio.history import History
 from genai_studio.owners import Owner
+from genai_studio.serving.scheduler import Waiting
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +223,7 @@ class OpenAIServer:
 
         if not body.get("stream"):
             try:
-                result = await final_result(self.manager, spec, text_request, request)
+                result = await final_result(self.manager.for_owner(owner), spec, text_request, request)
             finally:
                 slot.leave()
             save(result.output, result)
@@ -252,12 +253,14 @@ class OpenAIServer:
             result = None
             try:
                 yield chunk({"role": "assistant", "content": ""})
-                async for item in run_job(self.manager, spec, text_request, request):
+                async for item in run_job(self.manager.for_owner(owner), spec, text_request, request):
                     if isinstance(item, Progress) and item.partial:
                         made.append(item.partial)
                         yield chunk({"content": item.partial})
                     elif isinstance(item, Result):
                         result = item
+                    elif isinstance(item, Waiting):  # an SSE comment: clients skip it, people see it
+                        yield f": {item.message()}\n\n"
                 if result is not None:
                     yield chunk({}, result.params.get("finish_reason", "stop"))
                     if include_usage:
@@ -415,7 +418,7 @@ class OpenAIServer:
     async def _run(self, spec: str, job: Any, request: Request) -> Result:
         slot = self.gate.enter()
         try:
-            return await final_result(self.manager, spec, job, request)
+            return await final_result(self.manager.for_owner(self.owner(request)), spec, job, request)
         finally:
             slot.leave()
 

@@ -6,6 +6,7 @@ imported inside `load`, so listing backends costs nothing at start-up.
 
 from __future__ import annotations
 
+import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -90,6 +91,10 @@ class Backend(ABC, Generic[RequestT]):
     def available(self) -> Availability:
         """Cheap check, without loading, that `load` can work here."""
         return READY
+
+    def cpu_threads(self) -> int:
+        """Cores a job of this model keeps busy: the scheduler shares the machine by it."""
+        return 1 if self.remote else os.cpu_count() or 1
 
     @abstractmethod
     def load(self, device: str) -> None:

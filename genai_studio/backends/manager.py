@@ -81,6 +81,11 @@ class ModelManager:
         for spec in list(self._resident):
             self._unload(spec)
 
+    def close(self) -> None:
+        """The studio is shutting down: let every model go."""
+        with self._lock:
+            self.unload_all()
+
     def _make_room(self, needed_mb: float) -> list[str]:
         evicted = []
         while self._resident and sum(self._sizes.values()) + needed_mb > self.settings.memory_budget_mb:
@@ -136,6 +141,10 @@ class ModelManager:
             return self._ensure_loaded(spec)
 
     # -- jobs ----------------------------------------------------------------------------
+    def for_owner(self, owner: object) -> ModelManager:
+        """This manager (in one process, jobs take no turns by owner; ModelService's do)."""
+        return self
+
     def busy(self) -> bool:
         """True while a job (or a load) holds the model worker."""
         return self._lock.locked()

@@ -49,6 +49,12 @@ def backend_class(name: str) -> type[Backend]:
     return getattr(importlib.import_module(module_name), class_name)
 
 
+def import_path(spec: str) -> str:
+    """`module:Class` of the backend a spec names, for a worker process to import."""
+    backend_class(ModelSpec.parse(spec).backend)  # unknown names fail here, clearly
+    return BACKENDS[ModelSpec.parse(spec).backend]
+
+
 def create(spec: str, settings: Settings) -> Backend:
     """A backend instance for a model spec (not loaded yet)."""
     parsed = ModelSpec.parse(spec)

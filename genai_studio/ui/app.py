@@ -11,11 +11,11 @@ from typing import Any
 import gradio as gr
 from starlette.middleware import Middleware
 
-from genai_studio.backends.manager import ModelManager
 from genai_studio.config import Settings
 from genai_studio.history import History, Retention
+from genai_studio.serving.service import Models, models_for
 from genai_studio.ui import guard, history_tab, send_to, zerogpu
-from genai_studio.ui.common import StudioContext, TabHandle, i18n
+from genai_studio.ui.common import StudioContext, TabHandle, i18n, open_heavy_events
 from genai_studio.ui.delivery import Delivery, ResultFileGuard
 from genai_studio.ui.identity import Identity
 from genai_studio.ui.origins import OriginGuard
@@ -36,14 +36,14 @@ PRUNE_EVERY_S = 3600  # retention also runs after every save, for the owner who 
 CACHE_CLEANUP = (3600, 24 * 3600)  # Gradio's copies of uploads and outputs live a day at most
 
 
-def build_context(settings: Settings, manager: ModelManager | None = None) -> StudioContext:
+def build_context(settings: Settings, manager: Models | None = None) -> StudioContext:
     """What every front door shares: models, the owners' history, identity and delivery."""
     delivery = Delivery()
     history = History(settings.history_dir, Retention(*settings.retention_limits()))
     history.on_removal(delivery.forget)
     return StudioContext(
         settings=settings,
-        manager=zerogpu.install(manager or ModelManager(settings)),  # hub models: spaces.GPU
+        manager=zerogpu.install(manager or models_for(settings)),  # hub models: spaces.GPU
         history=history,
         identity=Identity(settings),
         delivery=delivery,
@@ -76,7 +76,7 @@ def build_tabs(
     return tabs, handles
 
 
-def build_app(settings: Settings, manager: ModelManager | None = None) -> gr.Blocks:
+def build_app(settings: Settings, manager: Models | None = None) -> gr.Blocks:
     """The whole studio as a gr.Blocks; launch it with `launch(demo, settings)`."""
     ctx = build_context(settings, manager)
     modules = [importlib.import_module(name) for name in TABS]
@@ -91,6 +91,7 @@ def build_app(settings: Settings, manager: ModelManager | None = None) -> gr.Blo
             demo.unload(ctx.identity.forget_session)
         build_tabs(ctx, modules, registered)
     demo.queue(max_size=settings.queue_size, default_concurrency_limit=1)
+    open_heavy_events(demo, settings)
     guard.guard_inputs(demo)
     guard.busy_message(demo)
     if settings.retention_limits() != (0.0, 0.0):

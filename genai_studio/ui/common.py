@@ -13,17 +13,18 @@ from typing import Any
 
 import gradio as gr
 
-from genai_studio.backends.manager import ModelManager
 from genai_studio.config import Settings
 from genai_studio.errors import StudioError
 from genai_studio.history import Entry, History
 from genai_studio.owners import Owner
+from genai_studio.serving.scheduler import Waiting
+from genai_studio.serving.service import Models, report_waiting_to
 from genai_studio.ui.delivery import Delivery
 from genai_studio.ui.identity import Identity
 
 log = logging.getLogger(__name__)
 
-HEAVY = "heavy"  # concurrency_id shared by every model event: one worker slot for all tabs
+HEAVY = "heavy"  # concurrency_id of every model event (see open_heavy_events)
 
 # key -> (English, Simplified Chinese). Each tab registers its own strings with `strings()`.
 _STRINGS: dict[str, tuple[str, str]] = {}
@@ -64,7 +65,7 @@ class StudioContext:
     under that owner and hands files back only through `deliver`."""
 
     settings: Settings
-    manager: ModelManager
+    manager: Models
     history: History
     identity: Identity
     delivery: Delivery
@@ -110,6 +111,22 @@ class TabHandle:
     results: dict[str, ResultSlot] = field(default_factory=dict)
 
 
+def open_heavy_events(demo: gr.Blocks, settings: Settings) -> None:
+    """Let every model event (concurrency_id HEAVY) in at once when models run in workers:
+    the scheduler then decides who runs, in turn across users, instead of Gradio's single
+    first-come line. In-process models keep one event at a time. (Gradio's queue takes the
+    lowest limit among events sharing an id, so all of them are set here, after building.)"""
+    limit = settings.queue_size if settings.model_workers else 1
+    for fn in demo.fns.values():
+        if fn.concurrency_id == HEAVY:
+            fn.concurrency_limit = limit
+
+
+def _show_waiting(waiting: Waiting) -> None:
+    """A waiting job's place in line, as a notice on the user's page."""
+    gr.Info(waiting.message(), duration=4)
+
+
 def model_choices(ctx: StudioContext, specs: tuple[str, ...]) -> list[tuple[str, str]]:
     """(label, spec) pairs for a model dropdown; only operator-configured specs are offered."""
     return [(ctx.manager.backend_for(spec).label, spec) for spec in specs]
@@ -144,7 +161,8 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def generator_wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
             try:
-                yield from fn(*args, **kwargs)
+                with report_waiting_to(_show_waiting):
+                    yield from fn(*args, **kwargs)
             except gr.Error:
                 raise
             except Exception as exc:  # noqa: BLE001 - translated for the user
@@ -155,7 +173,8 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            with report_waiting_to(_show_waiting):
+                return fn(*args, **kwargs)
         except gr.Error:
             raise
         except Exception as exc:  # noqa: BLE001 - translated for the user

@@ -90,7 +90,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
             guidance=guidance,
             seed=seed,
         )
-        for item in ctx.manager.run(model, job):
+        for item in ctx.manager.for_owner(owner).run(model, job):
             if isinstance(item, Progress):
                 preview = item.partial if isinstance(item.partial, np.ndarray) else gr.skip()
                 yield preview, gr.skip(), item.message

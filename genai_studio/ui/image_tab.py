@@ -193,7 +193,7 @@ def stream_before_after(
     `summary` makes the History line from the result's params (`extra_params` added to them).
     Returns (the result, its PNG's delivered path) for a pipeline's next step, or None if none came."""
     output = None
-    for item in ctx.manager.run(model, request):
+    for item in ctx.manager.for_owner(owner).run(model, request):
         if isinstance(item, Progress):
             slider = preview_pair(before, item.partial) if isinstance(item.partial, np.ndarray) else gr.skip()
             yield slider, gr.skip(), item.message

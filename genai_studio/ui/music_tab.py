@@ -142,7 +142,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             seed=seed,
         )
         yield gr.skip(), job.plan.summary(), None, None, "Starting…"
-        for item in ctx.manager.run(model, job):
+        for item in ctx.manager.for_owner(owner).run(model, job):
             if isinstance(item, Progress) and item.partial is not None:
                 rate, chunk = item.partial
                 yield wav_bytes(rate, chunk), gr.skip(), gr.skip(), gr.skip(), item.message

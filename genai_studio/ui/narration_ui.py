@@ -147,7 +147,7 @@ class NarrationPanel:
         cancel = threading.Event()
         self.jobs[session] = cancel
         workdir = Path(tempfile.mkdtemp(prefix="narration-"))
-        items = narrate(self.ctx.manager, spec, request, workdir, cancel, resume)
+        items = narrate(self.ctx.manager.for_owner(owner), spec, request, workdir, cancel, resume)
         handed_off = False
         try:
             for item in items:

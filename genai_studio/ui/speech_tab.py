@@ -103,7 +103,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         timeline: CueTimeline | None = None
         sentences = iter(job.sentences)
         unheard = Unheard()
-        for item in ctx.manager.run(model, job):
+        for item in ctx.manager.for_owner(owner).run(model, job):
             if isinstance(item, Progress) and item.partial is not None:
                 rate, new = unheard.of(item.partial)
                 if not isinstance(item.partial, EarlyPart):  # one per sentence, in order, all of it

@@ -212,7 +212,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         units = story.target_units(length, pace, story.is_chinese(wish))
         choices = {"idea": wish, "seconds": length, "text_model": spec, "speed": pace, "seed": chosen_seed}
         with running(request) as cancel:
-            for item in story.draft(manager, spec, job, units, cancel):
+            for item in story.draft(manager.for_owner(owner), spec, job, units, cancel):
                 if isinstance(item, story.Draft):
                     saved_draft(owner, item, choices, spec)
                     about = story.estimated_seconds(item.script, pace)
@@ -266,7 +266,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         choices = {"script": text, "speech_model": speech_model, "voice": voice, "language": language}
         choices["speed"] = job.speed
         with running(request) as cancel, tempfile.TemporaryDirectory(prefix="story-") as workdir:
-            for item in story.narrate_script(manager, spec, job, Path(workdir), cancel):
+            for item in story.narrate_script(manager.for_owner(owner), spec, job, Path(workdir), cancel):
                 if isinstance(item, NarrationProgress):
                     progress((item.done, item.total), desc="Narrating", unit="sentences")
                     yield gr.skip(), f"Narrating: sentence {item.done} of {item.total}", gr.skip(), gr.skip()
@@ -321,7 +321,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         choices = {"music_model": spec, "mood": music.mood, "genre": music.genre, "tempo": music.tempo}
         choices |= {"seed": chosen_seed, "seconds": asked}
         with running(request) as cancel:
-            for item in story.score(manager, spec, jobs_, cancel):
+            for item in story.score(manager.for_owner(owner), spec, jobs_, cancel):
                 if isinstance(item, story.ScoreProgress):
                     progress((item.seconds_done, item.seconds), desc="Scoring", unit="s")
                     yield (
@@ -444,7 +444,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         # what the last yield repeats, so an API caller has every result in one answer
         made: dict[str, tuple[Any, Any]] = {"narration": (skip, skip), "music": (skip, skip)}
         with running(request) as cancel, tempfile.TemporaryDirectory(prefix="story-") as workdir:
-            for update in story.run_story(settings, manager, plan, Path(workdir), cancel):
+            for update in story.run_story(settings, manager.for_owner(owner), plan, Path(workdir), cancel):
                 item, step = update.item, update.step
                 if isinstance(item, str):
                     yield item, skip, skip, skip, skip, "Drafting…", skip, skip, skip

@@ -135,7 +135,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         reply = ""
         finished = False
         try:
-            for batch in ctx.manager.run_batched(model, job, every=UPDATE_EVERY_S):
+            for batch in ctx.manager.for_owner(owner).run_batched(model, job, every=UPDATE_EVERY_S):
                 for item in batch:
                     if isinstance(item, Progress) and item.partial:
                         reply += item.partial

@@ -33,6 +33,9 @@ class Composer(Backend[MusicRequest]):
     embedded = True
     estimated_memory_mb = 400
 
+    def cpu_threads(self) -> int:
+        return 1  # composing and the SoundFont renderer are single-threaded
+
     def __init__(self, ref, settings) -> None:
         super().__init__(ref, settings)
         self._model = None

@@ -81,6 +81,9 @@ class ESpeak(SpeechBackend):
     estimated_memory_mb = 20
     sample_rate = 22_050
 
+    def cpu_threads(self) -> int:
+        return 1  # espeak-ng is single-threaded
+
     @property
     def label(self) -> str:
         return "espeak-ng (embedded, 100+ languages)"

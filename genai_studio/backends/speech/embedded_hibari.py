@@ -42,6 +42,9 @@ class Hibari(SpeechBackend):
     estimated_memory_mb = 150
     sample_rate = 24_000
 
+    def cpu_threads(self) -> int:
+        return 1  # one onnxruntime thread (MODELS.md: faster than two on this model)
+
     def __init__(self, ref, settings) -> None:
         super().__init__(ref, settings)
         self._models: dict[str, object] = {}

@@ -84,6 +84,9 @@ class MandarinFastSpeech2(SpeechBackend):
     estimated_memory_mb = 250
     sample_rate = 24_000
 
+    def cpu_threads(self) -> int:
+        return THREADS
+
     def __init__(self, ref, settings) -> None:
         super().__init__(ref, settings)
         self._acoustic: _Model | None = None

@@ -15,6 +15,7 @@ from pathlib import Path
 import psutil
 
 from genai_studio.backends.base import READY, Availability, Backend, Progress, Result, Task
+from genai_studio.backends.text import llama_runtime
 from genai_studio.backends.text.request import TextRequest, stream_text
 from genai_studio.errors import InvalidInput
 
@@ -52,16 +53,21 @@ class LocalGGUF(Backend[TextRequest]):
     def available(self) -> Availability:
         if self.model_path() is None:
             return Availability(False, f"no GGUF file at {self.ref!r}")
-        try:
-            import llama_cpp  # noqa: F401
-        except ImportError:
+        if importlib.util.find_spec("llama_cpp") is None:
             return Availability(False, "llama-cpp-python is not installed")
+        reason = llama_runtime.unavailable_reason(self.settings.cache_dir)
+        if reason:
+            return Availability(False, f"llama.cpp cannot run on this CPU: {reason}")
         return READY
+
+    def cpu_threads(self) -> int:
+        return self.settings.llama_threads or psutil.cpu_count(logical=False) or 1
 
     def load(self, device: str) -> None:
         from llama_cpp import Llama
 
-        threads = self.settings.llama_threads or psutil.cpu_count(logical=False) or 1
+        llama_runtime.load_cpu_backend(self.settings.cache_dir)
+        threads = self.cpu_threads()
         self._llm = Llama(
             model_path=str(self.model_path()),
             n_ctx=self.context_tokens,

@@ -43,12 +43,24 @@ _waiting_reporter: contextvars.ContextVar[Callable[[Waiting], None] | None] = co
 
 @contextlib.contextmanager
 def report_waiting_to(reporter: Callable[[Waiting], None]) -> Iterator[None]:
-    """Jobs started in this context tell `reporter` their place in line while they wait."""
+    """Jobs started in this context tell `reporter` their place in line while they wait.
+    (Around one call or one step of a generator: Gradio may run each step in a new context.)"""
     token = _waiting_reporter.set(reporter)
     try:
         yield
     finally:
         _waiting_reporter.reset(token)
+
+
+def steps_reporting_waiting(steps: Iterator[Any], reporter: Callable[[Waiting], None]) -> Iterator[Any]:
+    """`steps` with `reporter` hearing every job's place in line, step by step."""
+    while True:
+        with report_waiting_to(reporter):
+            try:
+                step = next(steps)
+            except StopIteration:
+                return
+        yield step
 
 
 def _report(waiting: Waiting) -> None:
@@ -172,6 +184,11 @@ class ModelService:
                     return
                 yield batch
             ended = True
+        except GeneratorExit:  # closed early (Stop, a gone client): not over yet
+            raise
+        except BaseException:  # the job's own failure: it is over
+            ended = True
+            raise
         finally:
             if ended or items is None:
                 self.scheduler.finish(ticket)

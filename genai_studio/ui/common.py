@@ -18,7 +18,7 @@ from genai_studio.errors import StudioError
 from genai_studio.history import Entry, History
 from genai_studio.owners import Owner
 from genai_studio.serving.scheduler import Waiting
-from genai_studio.serving.service import Models, report_waiting_to
+from genai_studio.serving.service import Models, report_waiting_to, steps_reporting_waiting
 from genai_studio.ui.delivery import Delivery
 from genai_studio.ui.identity import Identity
 
@@ -161,8 +161,7 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def generator_wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
             try:
-                with report_waiting_to(_show_waiting):
-                    yield from fn(*args, **kwargs)
+                yield from steps_reporting_waiting(fn(*args, **kwargs), _show_waiting)
             except gr.Error:
                 raise
             except Exception as exc:  # noqa: BLE001 - translated for the user

@@ -40,13 +40,16 @@ def studio(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def photo(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("crash-photo") / "photo.png"
-    Image.fromarray(data.astronaut()[::2, ::2][:160, :160]).save(path)
-    return path
+def photo(tmp_path_factory) -> dict[str, Path]:
+    """A photo an x4 upscale takes many seconds over, and a thumbnail it takes one over."""
+    folder = tmp_path_factory.mktemp("crash-photo")
+    sizes = {"long": 160, "quick": 32}
+    for name, side in sizes.items():
+        Image.fromarray(data.astronaut()[::2, ::2][:side, :side]).save(folder / f"{name}.png")
+    return {name: folder / f"{name}.png" for name in sizes}
 
 
-def long_job(kind: str, photo: Path) -> tuple[tuple, str]:
+def long_job(kind: str, photo: dict[str, Path]) -> tuple[tuple, str]:
     """Inputs and endpoint of a job of `kind` lasting seconds on the embedded model."""
     if kind == "text":
         return (
@@ -65,10 +68,10 @@ def long_job(kind: str, photo: Path) -> tuple[tuple, str]:
         return (LONG_SPEECH, "hibari", "heart", "en-us", 1.0), "/generate_speech"
     if kind == "music":
         return ("a long calm piano piece", "composer", "auto", "auto", 0, "auto", 120, 3), "/generate_music"
-    return (handle_file(str(photo)), 4, "esrgan", "", "", 20, 9.0, 20, -1), "/upscale_image"
+    return (handle_file(str(photo["long"])), 4, "esrgan", "", "", 20, 9.0, 20, -1), "/upscale_image"
 
 
-def quick_job(kind: str, photo: Path) -> tuple[tuple, str]:
+def quick_job(kind: str, photo: dict[str, Path]) -> tuple[tuple, str]:
     """Inputs and endpoint of a short job of `kind` (a second or so)."""
     if kind == "text":
         return ("Say hi.", "write", "", "smollm2", 8, 0.7, 0.95, 3, [], 1.1), "/generate_text"
@@ -76,7 +79,7 @@ def quick_job(kind: str, photo: Path) -> tuple[tuple, str]:
         return ("Hello.", "hibari", "heart", "en-us", 1.0), "/generate_speech"
     if kind == "music":
         return ("a short tune", "composer", "auto", "auto", 0, "auto", 5, 3), "/generate_music"
-    return (handle_file(str(photo)), 2, "esrgan", "", "", 20, 9.0, 20, -1), "/upscale_image"
+    return (handle_file(str(photo["quick"])), 2, "esrgan", "", "", 20, 9.0, 20, -1), "/upscale_image"
 
 
 OTHER = {"text": "speech", "speech": "text", "music": "speech", "image": "text"}  # bob's model

@@ -209,7 +209,7 @@ def load_variant(variant: Variant) -> str:
 
 # -- proving a variant in a child process ----------------------------------------------------
 def _probe(variant: str) -> None:
-    """In a child: generate a few tokens with the embedded model on `variant`, print tok/s."""
+    """In a child: generate a few tokens with the embedded model on `variant`; print how long."""
     import time
 
     from llama_cpp import Llama
@@ -222,18 +222,19 @@ def _probe(variant: str) -> None:
     out = llm.create_chat_completion(
         messages=[{"role": "user", "content": "Say hello."}], max_tokens=16, temperature=0.0, seed=1
     )
-    tokens = out["usage"]["completion_tokens"]
-    print(json.dumps({"variant": variant, "tokens_per_s": tokens / (time.perf_counter() - started)}))
+    seconds = time.perf_counter() - started
+    print(json.dumps({"variant": variant, "tokens": out["usage"]["completion_tokens"], "seconds": seconds}))
 
 
 class ProbeError(RuntimeError):
     """The probe failed for a reason that is not the CPU (no model, a broken install)."""
 
 
-def probe(variant: str, timeout: float = PROBE_TIMEOUT_S) -> tuple[bool, str]:
-    """Run the probe for `variant` in a child process: (it ran, what happened). A child that
-    dies by a signal or hangs is this variant's fault; any other failure raises ProbeError."""
-    command = [sys.executable, "-m", MODULE, "--probe", variant]
+def probe(variant: str, timeout: float = PROBE_TIMEOUT_S, module: str = MODULE) -> tuple[bool, str]:
+    """Run the probe for `variant` in a child process (`python -m module --probe variant`):
+    (it ran, what happened). A child that dies by a signal or hangs is this variant's fault;
+    any other failure raises ProbeError."""
+    command = [sys.executable, "-m", module, "--probe", variant]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -246,11 +247,11 @@ def probe(variant: str, timeout: float = PROBE_TIMEOUT_S) -> tuple[bool, str]:
     return True, done.stdout.strip().splitlines()[-1]
 
 
-def prove(cache_dir: Path) -> dict:
+def prove(cache_dir: Path, module: str = MODULE) -> dict:
     """Find the best variant that really runs here, child by child, and record it."""
     tried = []
     for variant in candidates():
-        ok, what = probe(variant.name)
+        ok, what = probe(variant.name, module=module)
         if ok:
             record = {"variant": variant.name, "measured": json.loads(what), "failed": tried}
             _remember(cache_dir, record)
@@ -297,10 +298,10 @@ def main(argv: list[str]) -> int:
     if record["variant"] is None:
         print(f"setup: llama.cpp cannot run on this CPU ({record['reason']}); the Text tab will say so")
         return 1
-    rate = record["measured"]["tokens_per_s"]
+    measured = record["measured"]
     print(
         f"setup: llama.cpp runs its {record['variant']} CPU kernels here "
-        f"({rate:.0f} tokens/s on a short reply)"
+        f"(a {measured['tokens']}-token reply in {measured['seconds']:.1f} s, in a child process)"
     )
     return 0
 

@@ -51,11 +51,13 @@ def overhead(args) -> None:
     from openai import OpenAI
 
     from genai_studio.backends.manager import ModelManager
+    from genai_studio.backends.text import llama_runtime
     from genai_studio.ui.app import build_app, launch
     from tests.conftest import free_port
 
     with TemporaryDirectory() as tmp:
         settings = Settings(output_dir=Path(tmp), port=free_port())
+        llama_runtime.load_cpu_backend(settings.cache_dir)  # the CPU kernels the studio's worker uses
         llm = Llama(
             model_path=str(smollm2_path()),
             n_ctx=8192,

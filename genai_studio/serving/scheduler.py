@@ -70,7 +70,8 @@ class Ticket:
     running: bool = False  # holds the CPU now (else paused, or still waiting for a worker)
     attained: float = 0.0  # seconds it has held the CPU
     since: float = 0.0  # when it last got the CPU
-    finished: bool = False
+    over: bool = False  # the job has ended on its worker (done, failed, or killed)
+    finished: bool = False  # ...and its worker was handed back
 
 
 StartWorker = Callable[[str], Worker]
@@ -95,6 +96,7 @@ class Scheduler:
         self._usage: dict[tuple[str, str], list[float]] = {}  # (owner, day) -> [jobs, seconds]
         self._crashes: dict[str, deque[tuple[float, str]]] = {}
         self._job_seconds: dict[str, float] = {}  # spec -> average job length
+        self._measured_mb: dict[str, float] = {}  # spec -> most memory one of its workers held
         self.capacity = settings.cpu_slots or os.cpu_count() or 1
         self._closed = False
         threading.Thread(target=self._share_cpu_forever, name="cpu-share", daemon=True).start()
@@ -162,6 +164,8 @@ class Scheduler:
                 self._charge(ticket)
             worker = ticket.worker
             if worker is not None and not worker.exited and worker.load_error is None:
+                size = max(self._measured_mb.get(ticket.spec, 0.0), worker.rss_mb())
+                self._measured_mb[ticket.spec] = size
                 worker.resume()
                 self._idle_since[worker] = time.monotonic()
             self._cond.notify_all()
@@ -196,7 +200,7 @@ class Scheduler:
         (idle workers of other models leave to make room, least recently used first)."""
         if len(self._workers.get(spec, [])) >= self.settings.workers_per_model:
             return None
-        needed = self._estimate_mb(spec)
+        needed = self._size_mb(spec)
         for idle in sorted(self._idle_since, key=self._idle_since.get):
             if self._resident_mb() + needed <= self.settings.memory_budget_mb:
                 break
@@ -207,9 +211,13 @@ class Scheduler:
         self._workers.setdefault(spec, []).append(worker)
         return worker
 
+    def _size_mb(self, spec: str) -> float:
+        """A worker of `spec`'s memory: the backend's estimate, or what one was seen to hold."""
+        return max(self._estimate_mb(spec), self._measured_mb.get(spec, 0.0))
+
     def _resident_mb(self) -> float:
         return sum(
-            max(self._estimate_mb(spec), worker.rss_mb())
+            max(self._size_mb(spec), worker.rss_mb())
             for spec, workers in self._workers.items()
             for worker in workers
         )

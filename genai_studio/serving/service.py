@@ -171,26 +171,14 @@ class ModelService:
         backend = self.available_backend(spec)
         ticket = self.scheduler.submit(spec, owner, backend.cpu_threads())
         items: queue.SimpleQueue | None = None
-        ended = False
         try:
             worker = self.scheduler.wait_for_worker(ticket, cancel, _report)
             if worker is None:
-                ended = True
                 return
             items = worker.submit(ticket.job_id, request)
-            for batch in self._stream(worker, ticket, items, cancel, every):
-                if batch is None:
-                    ended = True
-                    return
-                yield batch
-            ended = True
-        except GeneratorExit:  # closed early (Stop, a gone client): not over yet
-            raise
-        except BaseException:  # the job's own failure: it is over
-            ended = True
-            raise
+            yield from self._stream(worker, ticket, items, cancel, every)
         finally:
-            if ended or items is None:
+            if ticket.over or items is None:
                 self.scheduler.finish(ticket)
             else:  # closed early (Stop, a gone client): the job ends in the background
                 cancel.set()
@@ -200,8 +188,8 @@ class ModelService:
 
     def _stream(
         self, worker: Worker, ticket: Ticket, items: queue.SimpleQueue, cancel: threading.Event, every: float
-    ) -> Iterator[list[Progress | Result] | None]:
-        """The job's batches; None once it has ended after a cancel (nothing more to show)."""
+    ) -> Iterator[list[Progress | Result]]:
+        """The job's batches until it ends (`ticket.over` is set as soon as it has)."""
         last_step = 0.0
         cancelled_at: float | None = None
         while True:
@@ -212,32 +200,28 @@ class ModelService:
                 first = items.get(timeout=POLL_S)
             except queue.Empty:
                 if cancelled_at is not None and time.monotonic() - cancelled_at > self.settings.stop_grace_s:
-                    log.warning(
-                        "%s did not stop within %.0f s: killing its worker",
-                        ticket.spec,
-                        self.settings.stop_grace_s,
-                    )
-                    worker.kill()
-                    yield None
+                    self._kill_stuck(worker, ticket)
                     return
                 continue
             batch: list = []
-            ending: Any = None
             for item in self._more(first, items, last_step + every):
                 if item is DONE or isinstance(item, Failure):
-                    ending = item
+                    ticket.over = True
+                    if isinstance(item, Failure) and cancelled_at is None:
+                        raise item.error  # (after a Stop, how the job ended is not news)
                     break
                 batch.extend(item)
             last_step = time.monotonic()
             if batch:
                 yield batch
-            if isinstance(ending, Failure):
-                if cancelled_at is not None:
-                    yield None  # a job stopped by its user: its failure is not news
-                    return
-                raise ending.error
-            if ending is DONE:
+            if ticket.over:
                 return
+
+    def _kill_stuck(self, worker: Worker, ticket: Ticket) -> None:
+        grace = self.settings.stop_grace_s
+        log.warning("%s did not stop within %.0f s: killing its worker", ticket.spec, grace)
+        worker.kill()
+        ticket.over = True
 
     @staticmethod
     def _more(first: Any, items: queue.SimpleQueue, until: float) -> Iterator[Any]:
@@ -258,19 +242,13 @@ class ModelService:
             worker.resume()
             worker.cancel(ticket.job_id)
             deadline = time.monotonic() + self.settings.stop_grace_s
-            while True:
+            while not ticket.over:
                 try:
                     item = items.get(timeout=max(0.0, deadline - time.monotonic()))
                 except queue.Empty:
-                    log.warning(
-                        "%s did not stop within %.0f s: killing its worker",
-                        ticket.spec,
-                        self.settings.stop_grace_s,
-                    )
-                    worker.kill()
+                    self._kill_stuck(worker, ticket)
                     break
-                if item is DONE or isinstance(item, Failure):
-                    break
+                ticket.over = item is DONE or isinstance(item, Failure)
         self.scheduler.finish(ticket)
 
 

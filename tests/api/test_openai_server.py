@@ -63,6 +63,7 @@ def test_models_are_the_configured_specs_per_task(client, studio):
 def test_chat_honours_stop_sequences_and_counts_tokens_as_llama_cpp_does(client, studio):
     from llama_cpp import Llama
 
+    from genai_studio.backends.text import llama_runtime
     from genai_studio.backends.text.embedded_llama import smollm2_path
 
     answer = client.chat.completions.create(model="smollm2", messages=COUNT, temperature=0, max_tokens=40)
@@ -74,6 +75,7 @@ def test_chat_honours_stop_sequences_and_counts_tokens_as_llama_cpp_does(client,
     assert stopped.choices[0].message.content == text[: text.index("5")]
     assert stopped.choices[0].finish_reason == "stop"
 
+    llama_runtime.load_cpu_backend(studio.settings.cache_dir)  # the same CPU kernels as the studio's
     llm = Llama(model_path=str(smollm2_path()), n_ctx=2048, verbose=False, n_threads=1)
     reference = llm.create_chat_completion(messages=COUNT, max_tokens=40, temperature=0)["usage"]
     assert answer.usage.prompt_tokens == reference["prompt_tokens"]

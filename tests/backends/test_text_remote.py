@@ -3,12 +3,14 @@ OpenAI-compatible server (llama_cpp.server) serving the embedded SmolLM2 GGUF.""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import pytest
 
 from genai_studio.backends.manager import ModelManager
+from genai_studio.backends.text import llama_runtime
 from genai_studio.backends.text.embedded_llama import SmolLM2, smollm2_path
 from genai_studio.backends.text.remote_openai import OpenAICompatible
 from genai_studio.config import Settings
@@ -25,7 +27,8 @@ def server_url(tmp_path_factory):
     command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "1"]
     # a file, not a pipe: a pipe would fill up with llama.cpp's logs and block the server
     with open(log_path, "wb") as log_file:
-        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
+        env = {**os.environ, **llama_runtime.program_env(Settings().cache_dir)}  # the studio's CPU kernels
+        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env)
         url = f"http://127.0.0.1:{port}/v1"
         try:
             wait_until_serving(f"{url}/models", process, log_path)

@@ -195,6 +195,13 @@ def load_cpu_backend(cache_dir: Path) -> str | None:
     return load_variant(variant)
 
 
+def program_env(cache_dir: Path) -> dict[str, str]:
+    """Environment for another program using this llama.cpp build (llama_cpp.server...): ggml
+    loads the backend named by GGML_BACKEND_PATH, so it gets the same safe variant."""
+    variant = choose(cache_dir)
+    return {"GGML_BACKEND_PATH": str(variant.path)} if variant is not None else {}
+
+
 def load_variant(variant: Variant) -> str:
     """Register `variant` with ggml (llama.cpp then loads no other CPU backend)."""
     global _loaded

@@ -47,7 +47,7 @@ def test_generations_come_at_the_asked_size_and_repeat_with_the_seed(studios):
     options = dict(model=spec, prompt="a lighthouse", size="320x256", extra_body={"steps": 2, "seed": 7})
     first, again = image_of(client.images.generate(**options)), image_of(client.images.generate(**options))
     assert first.shape == (256, 320, 3) and np.array_equal(first, again) and first.std() > 0
-    with pytest.raises(openai.BadRequestError, match="Width must be between 256 and 2048"):
+    with pytest.raises(openai.BadRequestError, match="Width must be between 256 and 2,048"):
         client.images.generate(model=spec, prompt="x", size="100x256")
 
 

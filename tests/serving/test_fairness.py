@@ -162,3 +162,44 @@ def test_a_waiting_stream_is_told_its_place_in_line(studio):
             assert lines[-1] == "data: [DONE]"
     finally:
         scheduler.settings = settings
+
+
+def test_a_waiting_user_sees_their_place_in_the_page(studio):
+    """The same through the UI: the waiting job's page gets a notice (gr.Info) with its place."""
+    scheduler = studio.demo.studio.manager.scheduler
+    settings = scheduler.settings
+    scheduler.settings = dataclasses.replace(settings, max_active_jobs=1)
+    try:
+        ann, bob = studio.client, studio.new_client(("bob", "bob-pw"))
+        ann.submit(
+            "Tell a long story.",
+            "write",
+            "",
+            "smollm2",
+            1500,
+            0.7,
+            0.95,
+            3,
+            [],
+            1.1,
+            api_name="/generate_text",
+        )
+        deadline = time.monotonic() + 120
+        while not active(studio, "smollm2"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        job = bob.submit(*SENTENCE, api_name="/generate_speech")
+        notices = set()
+        deadline = time.monotonic() + 30
+        while not notices and time.monotonic() < deadline:
+            log = job.status().log
+            if log:
+                notices.add(log[0])
+            time.sleep(0.02)
+        end_jobs_of(studio, "smollm2")  # ann's job goes; bob's runs
+        assert job.result(timeout=120)[2].endswith("1 sentences")
+        assert any(
+            notice.startswith("Waiting for a free model worker: 1 of 1 in line") for notice in notices
+        ), notices
+    finally:
+        scheduler.settings = settings

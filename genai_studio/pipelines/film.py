@@ -58,8 +58,11 @@ END_S = (1.5, 4.0)
 FADE_IN_S, FADE_OUT_S = 0.5, 0.8  # from black at the start, to black at the end
 MIN_FILM_S, MAX_FILM_S = 1.0, 960.0
 MAX_TITLE_CHARS = 120
-PRESETS = {1080: "superfast"}  # x264 preset by resolution (others: veryfast), see bench/film.py
-CRF = 21
+# x264 preset and quality by resolution (bench/film.py): at 1080p "ultrafast" (~5 Mbit/s, about
+# 0.75 CPU-seconds a film second, drawing included) keeps a render within the film's length on 2
+# cores; "superfast" costs about 1.0 and "veryfast" 1.2. Smaller frames take "veryfast" (smaller files).
+ENCODING = {1080: ("ultrafast", 23)}
+DEFAULT_ENCODING = ("veryfast", 21)
 FILM, POSTER, FILM_SRT = "film.mp4", "poster.png", "film.srt"
 PROGRESS_EVERY_S = 0.5
 FFMPEG = "ffmpeg"
@@ -507,8 +510,14 @@ def soft_subtitles(cues: Sequence[Cue], size: tuple[int, int]) -> str:
     return to_srt([Cue(cue.start, cue.end, "\n".join(lines)) for cue, _, lines in pieces], wrap=False)
 
 
+def encoding(resolution: int) -> tuple[str, int]:
+    """The x264 (preset, crf) for frames of this resolution."""
+    return ENCODING.get(resolution, DEFAULT_ENCODING)
+
+
 def ffmpeg_command(plan: FilmPlan, out: Path, subtitles: Path | None) -> list[str]:
     width, height = plan.size
+    preset, crf = encoding(plan.resolution)
     command = [
         FFMPEG, "-hide_banner", "-loglevel", "error", "-y",
         "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}", "-r", str(plan.fps),
@@ -518,7 +527,7 @@ def ffmpeg_command(plan: FilmPlan, out: Path, subtitles: Path | None) -> list[st
         command += ["-f", "srt", "-i", str(subtitles)]
     command += ["-map", "0:v", "-map", "1:a"] + (["-map", "2:s"] if subtitles is not None else [])
     command += [
-        "-c:v", "libx264", "-preset", PRESETS.get(plan.resolution, "veryfast"), "-crf", str(CRF),
+        "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
         "-pix_fmt", "yuv420p", "-profile:v", "high", "-g", str(plan.fps * 2),
         # OpenCV's RGB to I420 is BT.601 at video range: say so, or players guess BT.709 for HD
         "-colorspace", "smpte170m", "-color_primaries", "smpte170m", "-color_trc", "smpte170m",

@@ -4,7 +4,8 @@ One button per step (Draft, Narrate, Score, Mix) and one that runs every step st
 (Make it all); each streams progress and stops at Stop, this session's only. A step's result
 is saved to History as it is done, a stopped step saves nothing. A narration or music track
 the user gives (uploaded, or sent from another tab) is used instead of making that step's.
-The steps themselves are genai_studio.pipelines.story; this module only wires them.
+The steps themselves are genai_studio.pipelines.story; this module only wires them. The last
+step, Film (the mixed story as an MP4 with pictures), is ui/story_film.py.
 """
 
 from __future__ import annotations

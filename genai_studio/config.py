@@ -98,6 +98,7 @@ class Settings:
     max_new_tokens: int = 2048
     llama_threads: int = 0  # 0: one per physical core
     history_page_size: int = 24  # results on one page of the History tab
+    max_clip_seconds: float = 15.0  # longest video clip Colorize and Style take
     retention_days: float = -1.0  # results older than this are pruned; 0 keeps them; -1: auto
     retention_mb: float = -1.0  # per owner, oldest pruned first beyond this; 0: no limit; -1: auto
 
@@ -234,6 +235,7 @@ _HELP = {
     "max_new_tokens": "most tokens one text request may ask for",
     "llama_threads": "llama.cpp threads (0: one per physical core)",
     "history_page_size": "results on one page of the History tab",
+    "max_clip_seconds": "longest video clip Colorize and Style take, in seconds",
     "retention_days": "prune results older than this many days (0 keeps them; default 0 on loopback, else 7)",
     "retention_mb": "prune each owner's oldest results beyond this many MB (0: no limit; "
     "default 0 on loopback, else 500)",

@@ -13,6 +13,8 @@ import numpy as np
 from genai_studio import images
 from genai_studio.backends.image.colorize_request import METHODS, build_colorize_request
 from genai_studio.inputs import choice
+from genai_studio.pipelines import clip
+from genai_studio.ui import image_clip
 from genai_studio.ui.common import StudioContext, TabHandle, strings, tr, user_errors
 from genai_studio.ui.image_tab import (
     CheckedImage,
@@ -121,6 +123,31 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
 
         yield from stream_before_after(ctx, owner, TASK, model, job, job.image, summary, hint_files)
 
+    @user_errors
+    def colorize_clip(
+        request: gr.Request, video: str | None, reference: str | None, model: str, seed: float
+    ) -> Iterator:
+        """Colorize a short black-and-white video clip from a reference photo, frame by frame,
+        steadied over time so the colours do not flicker; its sound is kept.
+
+        Args:
+            video: the clip (MP4, WebM or MOV; at most the server's limit, 15 s by default).
+            reference: a colour photo whose colours are transferred.
+            model: a colorize model spec from the list the server offers.
+            seed: -1 for a random seed (one for the whole clip).
+        Returns:
+            The colorized clip (MP4 with the clip's sound) and a status line.
+        """
+        owner = ctx.owner(request)
+        choice(model, field="Model", options=specs)
+        info = clip.probe(video, ctx.settings.max_clip_seconds)
+        first = image_clip.first_frame(video, info)
+        job = build_colorize_request(
+            ctx.settings, image=first, method="reference", reference=reference, seed=seed
+        )
+        params = {"method": "reference", "seed": job.seed}
+        yield from image_clip.run_clip(ctx, owner, TASK, model, video, info, job, "image", params)
+
     with gr.Tab(tr("colorize.tab"), id=TASK):
         gr.Markdown(tr("colorize.intro"))
         with gr.Row():
@@ -152,6 +179,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
                     seed = gr.Number(value=-1, precision=0, label=tr("common.seed"))
                 run, stop, status = run_controls(tr("colorize.run"))
         before_after, download, sent = before_after_outputs()
+        clips = image_clip.clip_controls()
 
         wire_run(
             run,
@@ -161,6 +189,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             outputs=[before_after, download, status],
             api_name="colorize_photo",
         )
+        image_clip.wire_clip(ctx, clips, TASK, colorize_clip, [reference, model, seed], "colorize_clip")
         # Picking a reference photo means the user wants the reference method.
         reference.change(
             lambda picked, current: "reference" if picked else current,

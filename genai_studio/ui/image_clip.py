@@ -19,9 +19,10 @@ from genai_studio.owners import Owner
 from genai_studio.pipelines import clip
 from genai_studio.ui.common import HEAVY, StudioContext, strings, tr, user_errors
 
-# Seconds a frame of MAX_SIDE px takes on 2 busy CPU cores (a 2 s clip measured at 320 px,
-# scaled by the pixels): only for the estimate shown before a clip starts.
-SECONDS_PER_FRAME = {"colorize": 2.0, "style": 2.5}
+# Seconds a 640x360 frame takes on 2 busy cores: bench/clip.py measured 0.86 s (colorize) and
+# 0.48 s (style) a 320x212 frame at load ~10, scaled by the pixels. Only for the estimate shown
+# before a clip starts.
+SECONDS_PER_FRAME = {"colorize": 2.9, "style": 1.6}
 
 strings(
     {

@@ -129,10 +129,7 @@ class Steadier:
             self.previous = (grey, result)
             return result
         before, made = self.previous
-        flow = self.flow.calc(grey, before, None)  # where each pixel of this frame was before
-        h, w = grey.shape
-        xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-        map_x, map_y = xs + flow[..., 0], ys + flow[..., 1]
+        map_x, map_y = _back_maps(grey, before, self.flow)
         carried = cv2.remap(made, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         seen = cv2.remap(before, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         error = cv2.GaussianBlur(cv2.absdiff(seen, grey).astype(np.float32), (0, 0), 2)
@@ -140,6 +137,38 @@ class Steadier:
         steadied = (carried * trust + result * (1 - trust)).astype(np.uint8)
         self.previous = (grey, steadied)
         return steadied
+
+
+def _back_maps(grey: np.ndarray, before: np.ndarray, flow: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Where each pixel of `grey` was in `before` (maps for cv2.remap)."""
+    motion = flow.calc(grey, before, None)
+    h, w = grey.shape
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return xs + motion[..., 0], ys + motion[..., 1]
+
+
+class HintCarrier:
+    """Colour hints painted on a clip's first frame, carried to each next frame by optical flow
+    (each frame looks up where its pixels were), so a painted jumper keeps its colour as it moves."""
+
+    def __init__(self, colours: np.ndarray, painted: np.ndarray) -> None:
+        self.colours, self.painted = colours, painted.astype(np.uint8)
+        self.flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        self.before: np.ndarray | None = None
+
+    def __call__(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(colours, painted) for `frame`, the next frame of the clip."""
+        grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+        if self.before is not None:
+            map_x, map_y = _back_maps(grey, self.before, self.flow)
+            self.colours = cv2.remap(
+                self.colours, map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT
+            )
+            self.painted = cv2.remap(
+                self.painted, map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT
+            )
+        self.before = grey
+        return self.colours, self.painted.astype(bool)
 
 
 @dataclass(frozen=True)

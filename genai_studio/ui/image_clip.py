@@ -8,7 +8,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ strings(
         ),
         "clip.video": ("Clip", "视频片段"),
         "clip.run": ("Process the clip", "处理视频片段"),
+        "clip.paint": ("Paint hints on its first frame", "在第一帧上绘制颜色提示"),
         "clip.result": ("Processed clip", "处理后的视频片段"),
     }
 )
@@ -47,9 +48,10 @@ class ClipControls:
     stop: gr.Button
     status: gr.Markdown
     result: gr.Video
+    paint: gr.Button  # shown where hints can be painted on the first frame
 
 
-def clip_controls() -> ClipControls:
+def clip_controls(paint: bool = False) -> ClipControls:
     """The clip's input, estimate and result, in an accordion under the tool's photo controls."""
     with gr.Accordion(tr("clip.title"), open=False):
         gr.Markdown(tr("clip.intro"))
@@ -57,10 +59,11 @@ def clip_controls() -> ClipControls:
             video = gr.Video(label=tr("clip.video"), sources=["upload"], format=None)
             result = gr.Video(label=tr("clip.result"), interactive=False, format=None)
         with gr.Row():
+            first = gr.Button(tr("clip.paint"), visible=paint)
             run = gr.Button(tr("clip.run"), variant="primary")
             stop = gr.Button(tr("common.stop"), variant="stop")
         status = gr.Markdown()
-    return ClipControls(video, run, stop, status, result)
+    return ClipControls(video, run, stop, status, result, first)
 
 
 def estimate(info: clip.ClipInfo, task: str) -> float:
@@ -110,15 +113,13 @@ def run_clip(
     spec: str,
     video: str,
     info: clip.ClipInfo,
-    first: Any,
-    field: str,
+    request_for: Callable[[Any], Any],
     params: dict[str, Any],
 ) -> Iterator[tuple[Any, str]]:
-    """Every frame through `spec` with the request `first` (its `field` replaced by each frame),
-    streaming (result, status); the clip is saved to `owner`'s History with its poster."""
+    """Every frame through `spec` with the request `request_for(frame)`, streaming (result,
+    status); the clip is saved to `owner`'s History with its poster."""
     cancel = threading.Event()
     with tempfile.TemporaryDirectory(prefix="clip-") as workdir:
-        request_for = lambda frame: replace(first, **{field: frame})  # noqa: E731
         work = clip.process_clip(ctx.manager, spec, request_for, Path(video), info, Path(workdir), cancel)
         try:
             for item in work:

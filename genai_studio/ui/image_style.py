@@ -5,6 +5,8 @@ one of the 26 fixed styles (picked from thumbnails) or a quick look."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
+from functools import partial
 
 import gradio as gr
 
@@ -216,7 +218,10 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             "keep_colours": keep_colours,
             "style_blend": style_blend,
         }
-        yield from image_clip.run_clip(ctx, owner, TASK, model, video, info, job, "content", params)
+        styled = partial(replace, job)  # each frame as the content
+        yield from image_clip.run_clip(
+            ctx, owner, TASK, model, video, info, lambda f: styled(content=f), params
+        )
 
     with gr.Tab(tr("style.tab"), id=TASK):
         gr.Markdown(tr("style.intro"))

@@ -9,6 +9,8 @@ import subprocess
 import threading
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 from genai_studio.backends.image.colorize_request import build_colorize_request
@@ -113,3 +115,56 @@ def test_long_clips_and_other_files_are_refused_with_a_message(tmp_path):
     text.write_text("not a video")
     with pytest.raises(InvalidInput, match="not a video"):
         clip.probe(text, 15)
+
+
+def moving_square(path: Path, frames: int = 8) -> Path:
+    """A bright square gliding right over a still, textured grey ground, 8 frames a second."""
+    rng = np.random.default_rng(0)
+    ground = np.clip(100 + rng.normal(0, 12, (120, 160)), 0, 255)
+    ground = cv2.GaussianBlur(ground, (0, 0), 1.5)
+    video = []
+    for index in range(frames):
+        frame = ground.copy()
+        x = 20 + 6 * index
+        frame[45:85, x : x + 40] = 215 + ground[45:85, x : x + 40] * 0.1
+        video.append(np.repeat(frame[..., None], 3, axis=2).astype(np.uint8))
+    command = ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "160x120"]
+    command += ["-r", "8", "-i", "pipe:0", "-c:v", "libx264", "-crf", "10", "-pix_fmt", "yuv420p", str(path)]
+    subprocess.run(command, input=np.stack(video).tobytes(), check=True)
+    return path
+
+
+def test_hints_painted_on_the_first_frame_follow_the_picture(manager, tmp_path):
+    source = moving_square(tmp_path / "square.mp4")
+    info = clip.probe(source, 15)
+    first = next(clip.read_frames(source, info))
+    colours = np.zeros((120, 160, 3), np.uint8)
+    painted = np.zeros((120, 160), bool)
+    colours[60:70, 35:45], painted[60:70, 35:45] = (220, 30, 30), True  # red, in the square
+    colours[10:20, 10:150], painted[10:20, 10:150] = (128, 128, 128), True  # grey above it
+    job = dataclasses.replace(
+        build_colorize_request(
+            Settings(), image=first, method="reference", reference=REFERENCES / "coffee.jpg"
+        ),
+        method="hints",
+        hint_rgb=colours,
+        hint_mask=painted,
+    )
+    redness = {}
+    for name, carry in (("carried", clip.HintCarrier(colours, painted)), ("still", None)):
+
+        def request_for(frame, carry=carry):
+            rgb, mask = carry(frame) if carry else (colours, painted)
+            return dataclasses.replace(job, image=frame, hint_rgb=rgb, hint_mask=mask)
+
+        workdir = tmp_path / name
+        workdir.mkdir()
+        done = list(
+            clip.process_clip(
+                manager, "classic-colorize", request_for, source, info, workdir, threading.Event(), 0
+            )
+        )[-1]
+        last = list(clip.read_frames(done.files[clip.CLIP], clip.probe(done.files[clip.CLIP], 15)))[-1]
+        square = last[50:80, 67:97].astype(int)  # where the square is at the end
+        redness[name] = float((square[..., 0] - square[..., 2]).mean())
+    assert redness["carried"] > 40 and redness["carried"] > redness["still"] + 20, redness

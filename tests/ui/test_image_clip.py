@@ -37,7 +37,11 @@ def played(video) -> str:
 @pytest.mark.parametrize(
     ("endpoint", "settings", "task"),
     [
-        ("/colorize_clip", (handle_file(str(REFERENCES / "coffee.jpg")), "classic-colorize", 3), "colorize"),
+        (
+            "/colorize_clip",
+            (None, "reference", handle_file(str(REFERENCES / "coffee.jpg")), "classic-colorize", 3),
+            "colorize",
+        ),
         (
             "/stylize_clip",
             (
@@ -62,16 +66,20 @@ def test_a_clip_keeps_its_length_and_sound_and_is_saved(studio, source, endpoint
     assert {"clip.mp4", "poster.png"} <= set(entry.files) and entry.params["clip"]["frames"] == 5
 
 
-def test_bad_clips_get_clear_messages(studio, tmp_path):
+def test_bad_clips_get_clear_messages(studio, source, tmp_path):
     long_clip = tmp_path / "long.mp4"
     subprocess.run(
         ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=gray:s=32x32:r=1:d=16", str(long_clip)],
         check=True,
     )
     reference = handle_file(str(REFERENCES / "coffee.jpg"))
+    colorize = ("classic-colorize", 3)
     with pytest.raises(AppError, match="at most 15 s"):
-        studio.client.predict(
-            handle_file(str(long_clip)), reference, "classic-colorize", 3, api_name="/colorize_clip"
-        )
+        clip = handle_file(str(long_clip))
+        studio.client.predict(clip, None, "reference", reference, *colorize, api_name="/colorize_clip")
     with pytest.raises(AppError, match="Give a video clip"):
-        studio.client.predict(None, reference, "classic-colorize", 3, api_name="/colorize_clip")
+        studio.client.predict(None, None, "reference", reference, *colorize, api_name="/colorize_clip")
+    with pytest.raises(AppError, match="No colour hints"):  # hints asked for, none painted
+        studio.client.predict(
+            handle_file(str(source)), None, "hints", None, *colorize, api_name="/colorize_clip"
+        )

@@ -6,11 +6,12 @@ The drawing and encoding are genai_studio.pipelines.film; this module only wires
 
 from __future__ import annotations
 
+import secrets
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,12 @@ import gradio as gr
 
 from genai_studio.errors import InvalidInput
 from genai_studio.history import Entry
+from genai_studio.inputs import bounded_int, choice
 from genai_studio.owners import Owner
-from genai_studio.pipelines import film, story
+from genai_studio.pipelines import film, film_pictures, story
 from genai_studio.subtitles import from_srt
 from genai_studio.ui import send_to
-from genai_studio.ui.common import ResultSlot, StudioContext, strings, tr, user_errors
+from genai_studio.ui.common import ResultSlot, StudioContext, model_choices, strings, tr, user_errors
 
 TASK = "story"
 FILM_FILES = (film.FILM, film.POSTER, film.FILM_SRT)
@@ -50,6 +52,17 @@ strings(
         "film.background": ("Background colour (for cards)", "背景颜色（用于卡片）"),
         "film.background_image": ("Background image (for cards, optional)", "背景图片（用于卡片，可选）"),
         "film.render": ("Render the film", "渲染影片"),
+        "film.generate.title": (
+            "Pictures from the script (text-to-image model)",
+            "由脚本生成图片（文生图模型）",
+        ),
+        "film.generate": (
+            "With no pictures given, make one per paragraph with one look",
+            "未提供图片时，为每段生成一张风格一致的图片",
+        ),
+        "film.image_model": ("Picture model", "图片模型"),
+        "film.look": ("Look of every picture", "所有图片的风格"),
+        "film.steps": ("Steps per picture", "每张图片的步数"),
         "film.video": ("Film", "影片"),
         "film.poster": ("Poster", "海报"),
         "film.files": ("Files (MP4, poster, subtitles)", "文件（MP4、海报、字幕）"),
@@ -102,6 +115,10 @@ def build(
         subtitles: str,
         background: str,
         background_image: str | None,
+        generate: bool = False,
+        image_model: str | None = None,
+        look: str = "",
+        steps: float = 25,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way to ask for a progress bar
     ) -> Iterator[tuple[Any, ...]]:
         """Render a mixed story as an MP4 film (H.264 + AAC) with pictures, motion and subtitles.
@@ -118,6 +135,10 @@ def build(
             subtitles: "burned" (drawn on the frames), "soft" (a track players can turn off) or "none".
             background: the cards' background colour, "#rrggbb".
             background_image: an image for the cards' background, or None.
+            generate: with no pictures given, make one per paragraph with a text-to-image model.
+            image_model: that model's spec, from the list the server offers (a GPU's).
+            look: the look every generated picture shares ("" for a cinematic illustration).
+            steps: denoising steps per generated picture.
         Returns:
             The film (MP4), its poster (PNG), its files (MP4, poster, SRT), a status line, and
             the film's History id.
@@ -141,6 +162,29 @@ def build(
         )
         skip = gr.skip()
         with running(request) as cancel, tempfile.TemporaryDirectory(prefix="film-") as workdir:
+            if generate and not plan.pictures:
+                made = None
+                if not ctx.settings.text_to_image_models:
+                    raise InvalidInput(
+                        "No text-to-image model is offered here (one needs a GPU): give pictures of "
+                        "your own, or turn Generate off to get a card per paragraph."
+                    )
+                spec = choice(image_model, field="Picture model", options=ctx.settings.text_to_image_models)
+                count = bounded_int(steps, field="Steps", low=1, high=100)
+                seed = secrets.randbelow(2**31)
+                for item in film_pictures.generate_pictures(
+                    ctx.manager, spec, plan.paragraphs or (plan.title,), look, plan.aspect, seed, count,
+                    Path(workdir), cancel,
+                ):  # fmt: skip
+                    if isinstance(item, film_pictures.PictureProgress):
+                        progress((item.done, item.total), desc="Making pictures", unit="pictures")
+                        yield skip, skip, skip, f"Making pictures: {item.done} of {item.total}", skip
+                    else:
+                        made = item
+                if made is None:
+                    yield skip, skip, skip, "Stopped: the film was not saved.", skip
+                    return
+                plan = replace(plan, pictures=tuple(made))
             for item in film.render_film(plan, Path(workdir), cancel):
                 if isinstance(item, film.FilmProgress):
                     if item.frames:
@@ -155,7 +199,7 @@ def build(
                     "aspect": aspect,
                     "resolution": plan.resolution,
                 }
-                params |= {"subtitles": subtitles, "background": background}
+                params |= {"subtitles": subtitles, "background": background, "generated": generate}
                 saved = ctx.history.save(
                     owner, TASK, "story-film", params, f"film: {plan.title}"[:120], item.files
                 )
@@ -179,6 +223,16 @@ def build(
                     file_types=["image"],
                     elem_id="film-pictures",
                 )
+                image_specs = ctx.settings.text_to_image_models
+                with gr.Accordion(tr("film.generate.title"), open=False, visible=bool(image_specs)):
+                    generate = gr.Checkbox(value=bool(image_specs), label=tr("film.generate"))
+                    image_model = gr.Dropdown(
+                        model_choices(ctx, image_specs),
+                        value=image_specs[0] if image_specs else None,
+                        label=tr("film.image_model"),
+                    )
+                    look = gr.Textbox(value=film_pictures.LOOK, label=tr("film.look"), max_lines=1)
+                    steps = gr.Slider(1, 100, value=25, step=1, label=tr("film.steps"))
                 with gr.Row():
                     title = gr.Textbox(label=tr("film.name"), max_lines=1, max_length=film.MAX_TITLE_CHARS)
                     end_text = gr.Textbox(label=tr("film.end"), max_lines=1, max_length=film.MAX_TITLE_CHARS)
@@ -206,15 +260,8 @@ def build(
     render.click(
         story_film,
         inputs=[
-            story_entry,
-            pictures,
-            title,
-            end_text,
-            aspect,
-            resolution,
-            subtitles,
-            background,
-            background_image,
+            *(story_entry, pictures, title, end_text, aspect, resolution, subtitles, background),
+            *(background_image, generate, image_model, look, steps),
         ],
         outputs=[video, poster, files, status, film_entry],
         api_name="story_film",

@@ -15,6 +15,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
+from genai_studio.config import Settings
 from genai_studio.history import History
 from genai_studio.owners import Owner
 
@@ -163,3 +164,33 @@ def test_bad_film_requests_give_clear_messages(studio, mixed, tmp_path):
         studio.client.predict(mix_id, [], *FILM[:-1], handle_file(str(broken)), api_name="/story_film")
     *_, status, _ = studio.client.predict(mix_id, [handle_file(str(broken))], *FILM, api_name="/story_film")
     assert "Picture 1" in status and "left out" in status and "title cards are shown instead" in status
+    with pytest.raises(AppError, match="No text-to-image model is offered here"):
+        studio.client.predict(mix_id, [], *FILM, True, None, "", 2, api_name="/story_film")
+
+
+@pytest.mark.slow
+def test_with_a_text_to_image_model_each_paragraph_gets_a_picture_of_one_look(tmp_path):
+    """A studio of its own offering a tiny random-weight Stable Diffusion (the real sd-txt2img
+    backend, loaded by path): no pictures given, one is made per paragraph with the same seed
+    and look, and filmed."""
+    from tests.conftest import free_port, running_studio
+    from tests.ui.test_image_generate import _tiny_text_to_image_pipeline
+
+    _tiny_text_to_image_pipeline().save_pretrained(tmp_path / "tiny-sd")
+    spec = f"sd-txt2img:{tmp_path / 'tiny-sd'}"
+    settings = Settings(text_to_image_models=(spec,), port=free_port(), output_dir=tmp_path / "out")
+    with running_studio(settings) as studio:
+        mix_id = studio.client.predict(*STORY, api_name="/make_story")[8]
+        *_, status, film_id = studio.client.predict(
+            mix_id,
+            [],
+            *FILM,
+            True,
+            spec,
+            "a watercolour",
+            2,
+            api_name="/story_film",
+        )
+        assert status.startswith("Done:") and "2 pictures" in status, status
+        entry = History(settings.history_dir).get(Owner.local(), film_id)
+        assert entry.params["generated"] is True and entry.params["film"]["pictures_used"] == 2

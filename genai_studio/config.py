@@ -98,6 +98,7 @@ class Settings:
     max_new_tokens: int = 2048
     llama_threads: int = 0  # 0: one per physical core
     history_page_size: int = 24  # results on one page of the History tab
+    max_clip_seconds: float = 15.0  # longest video clip Colorize and Style take
     retention_days: float = -1.0  # results older than this are pruned; 0 keeps them; -1: auto
     retention_mb: float = -1.0  # per owner, oldest pruned first beyond this; 0: no limit; -1: auto
     # serving: models in worker processes under the fair scheduler (genai_studio/serving)
@@ -258,6 +259,7 @@ _HELP = {
     "owner_seconds_per_day": "compute seconds per user per UTC day (0: no limit)",
     "crash_limit": "crashes within 10 minutes that mark a model unavailable",
     "stop_grace_s": "seconds a stopped job has to end before its worker process is killed",
+    "max_clip_seconds": "longest video clip Colorize and Style take, in seconds",
     "retention_days": "prune results older than this many days (0 keeps them; default 0 on loopback, else 7)",
     "retention_mb": "prune each owner's oldest results beyond this many MB (0: no limit; "
     "default 0 on loopback, else 500)",

@@ -54,8 +54,11 @@ def _check_size(width: int, height: int, field: str, min_side: int) -> None:
         )
 
 
-def _open_file(source: str | os.PathLike | bytes, field: str) -> Image.Image:
-    """Open and fully decode an image file, turning every decoder failure into InvalidInput."""
+def _open_file(
+    source: str | os.PathLike | bytes, field: str, draft: tuple[int, int] | None = None
+) -> Image.Image:
+    """Open and fully decode an image file, turning every decoder failure into InvalidInput.
+    With `draft` (w, h), a JPEG is decoded at the smallest scale still at least that size."""
     if isinstance(source, bytes):
         if not source:
             raise InvalidInput(f"{field} is an empty file (0 bytes): please upload the image again.")
@@ -74,6 +77,8 @@ def _open_file(source: str | os.PathLike | bytes, field: str) -> Image.Image:
             image = Image.open(stream, formats=FORMATS)
             _check_size(*image.size, field, min_side=1)  # before decoding: the header is enough
             image.seek(0)
+            if draft is not None and image.format == "JPEG":
+                image.draft("RGB", draft)
             image.load()
     except InvalidInput:
         raise
@@ -149,8 +154,11 @@ def alpha_of(image: Image.Image) -> np.ndarray | None:
     return alpha if alpha.min() < 255 else None
 
 
-def open_image(source: ImageSource, *, field: str = "Image") -> Image.Image:
-    """Decode `source` with size checks and the EXIF rotation applied, keeping its mode."""
+def open_image(
+    source: ImageSource, *, field: str = "Image", draft: tuple[int, int] | None = None
+) -> Image.Image:
+    """Decode `source` with size checks and the EXIF rotation applied, keeping its mode
+    (`draft`: a JPEG file may be decoded smaller, at least this size; see `_open_file`)."""
     if source is None or (isinstance(source, str) and not source.strip()):
         raise InvalidInput(f"{field} is missing: please upload an image.")
     if isinstance(source, np.ndarray):
@@ -159,7 +167,7 @@ def open_image(source: ImageSource, *, field: str = "Image") -> Image.Image:
         _check_size(*source.size, field, min_side=1)
         image = source
     elif isinstance(source, (str, os.PathLike, bytes)):
-        image = _open_file(source, field)
+        image = _open_file(source, field, draft)
     else:
         raise InvalidInput(f"{field} must be an image file, got {type(source).__name__}.")
     try:
@@ -169,9 +177,15 @@ def open_image(source: ImageSource, *, field: str = "Image") -> Image.Image:
         return image
 
 
-def load_image(source: ImageSource, *, field: str = "Image", min_side: int = MIN_SIDE) -> Image.Image:
+def load_image(
+    source: ImageSource,
+    *,
+    field: str = "Image",
+    min_side: int = MIN_SIDE,
+    draft: tuple[int, int] | None = None,
+) -> Image.Image:
     """An uploaded image as checked 8-bit RGB; raises InvalidInput with what to change."""
-    image = open_image(source, field=field)
+    image = open_image(source, field=field, draft=draft)
     _check_size(*image.size, field, min_side=min_side)
     return to_rgb(image)
 

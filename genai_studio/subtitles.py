@@ -11,6 +11,7 @@ sentence's letters.
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -25,6 +26,7 @@ CJK_LINE_CHARS = 20  # Chinese characters are twice as wide
 MAX_CUE_CHARS = 2 * LINE_CHARS
 SILENCE_DB = -40.0  # below the sentence's peak by this much counts as silence
 MIN_CUE_S = 0.001
+_WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 
 
 @dataclass(frozen=True)
@@ -99,13 +101,46 @@ def _stamp(seconds: float, separator: str) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
 
 
-def to_srt(cues: Iterable[Cue]) -> str:
-    """SubRip: numbered cues, `hh:mm:ss,mmm` times, a blank line after each."""
+def to_srt(cues: Iterable[Cue], wrap: bool = True) -> str:
+    """SubRip: numbered cues, `hh:mm:ss,mmm` times, a blank line after each; the text wrapped
+    at ~42 columns, or (`wrap=False`) kept in the lines it has."""
     blocks = [
-        f"{number}\n{_stamp(cue.start, ',')} --> {_stamp(cue.end, ',')}\n" + "\n".join(_lines(cue.text))
+        f"{number}\n{_stamp(cue.start, ',')} --> {_stamp(cue.end, ',')}\n"
+        + "\n".join(_lines(cue.text) if wrap else cue.text.splitlines())
         for number, cue in enumerate(cues, 1)
     ]
     return "".join(block + "\n\n" for block in blocks)
+
+
+_SRT_TIME = re.compile(r"(\d+):(\d{2}):(\d{2})[,.](\d{3})")
+
+
+def _seconds(stamp: str) -> float:
+    hours, minutes, secs, millis = map(int, _SRT_TIME.fullmatch(stamp.strip()).groups())
+    return hours * 3600 + minutes * 60 + secs + millis / 1000
+
+
+def from_srt(text: str) -> list[Cue]:
+    """The cues of a SubRip file (as `to_srt` writes them); a cue's lines are joined again
+    (with a space, or none between Chinese characters). Malformed blocks are skipped."""
+    cues = []
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip()):
+        lines = block.strip().split("\n")
+        times = next((i for i, line in enumerate(lines) if "-->" in line), None)
+        if times is None:
+            continue
+        start, _, end = lines[times].partition("-->")
+        try:
+            begin, finish = _seconds(start), _seconds(end.split()[0] if end.split() else "")
+        except (AttributeError, IndexError):
+            continue
+        body = ""
+        for line in (line.strip() for line in lines[times + 1 :] if line.strip()):
+            cjk = body and _WIDE.match(body[-1]) and _WIDE.match(line[0])
+            body = body + line if cjk or not body else f"{body} {line}"
+        if body:
+            cues.append(Cue(begin, finish, body))
+    return cues
 
 
 def _vtt_text(text: str) -> str:

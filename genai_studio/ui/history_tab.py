@@ -1,7 +1,7 @@
 """History tab: the caller's own results as a gallery, newest first, filtered by task and
-paged; each opens as its image, player or text with its settings, reusable with one click,
-its output sendable to the tabs that take it (ui/send_to.py), and deletable (deleted means
-gone from disk)."""
+paged; each opens as its image, player (a film in a video player) or text with its settings,
+reusable with one click, its output sendable to the tabs that take it (ui/send_to.py), and
+deletable (deleted means gone from disk)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ strings(
         "history.gallery": ("Results", "结果"),
         "history.image": ("Image", "图像"),
         "history.audio": ("Audio", "音频"),
+        "history.video": ("Video", "视频"),
         "history.settings": ("Settings", "设置"),
         "history.files": ("Files", "文件"),
         "history.text": ("Text", "文本"),
@@ -176,6 +177,7 @@ def build(
         delivered = {name: ctx.deliver(owner, entry, name) for name in entry.files}
         image = delivered.get("result.png")
         audio = next((path for name, path in delivered.items() if name.endswith(".wav")), None)
+        video = next((path for name, path in delivered.items() if name.endswith(".mp4")), None)
         text = entry.file(TEXT_FILE).read_text(errors="replace") if TEXT_FILE in entry.files else ""
         made_by = by_task.get(entry.task)
         offered = set(made_by.results) if made_by else set()  # the kinds its own tab sends on
@@ -185,6 +187,7 @@ def build(
             entry.id,
             gr.Image(value=image, visible=image is not None),
             gr.Audio(value=audio, visible=audio is not None),
+            gr.Video(value=video, visible=video is not None),
             gr.Textbox(value=text, visible=bool(text)),
             entry.params,
             list(delivered.values()),
@@ -234,6 +237,9 @@ def build(
             with gr.Column(scale=3):
                 image = gr.Image(label=tr("history.image"), visible=False, interactive=False, format="png")
                 audio = gr.Audio(label=tr("history.audio"), visible=False, interactive=False)
+                video = gr.Video(
+                    label=tr("history.video"), visible=False, interactive=False, elem_id="history-video"
+                )
                 text = gr.Textbox(
                     label=tr("history.text"), lines=8, interactive=False, visible=False, buttons=["copy"]
                 )
@@ -257,10 +263,15 @@ def build(
 
     private = dict(api_visibility="private", queue=False)
     shown = [gallery, ids, page, page_label]
-    details = [entry_id, image, audio, text, settings_view, files, *sending.values()]
+    details = [entry_id, image, audio, video, text, settings_view, files, *sending.values()]
 
     def cleared() -> list[Any]:
-        hidden = [gr.Image(visible=False), gr.Audio(visible=False), gr.Textbox(visible=False)]
+        hidden = [
+            gr.Image(visible=False),
+            gr.Audio(visible=False),
+            gr.Video(visible=False),
+            gr.Textbox(visible=False),
+        ]
         return [None, *hidden, None, None, *(gr.Column(visible=False) for _ in sending)]
 
     @user_errors

@@ -4,6 +4,7 @@ colour photo, or (diffusion models) describe the colours; the photo's tones neve
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import numpy as np
 from genai_studio import images
 from genai_studio.backends.image.colorize_request import METHODS, build_colorize_request
 from genai_studio.inputs import choice
+from genai_studio.pipelines import clip
+from genai_studio.ui import image_clip
 from genai_studio.ui.common import StudioContext, TabHandle, strings, tr, user_errors
 from genai_studio.ui.image_tab import (
     CheckedImage,
@@ -121,6 +124,59 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
 
         yield from stream_before_after(ctx, owner, TASK, model, job, job.image, summary, hint_files)
 
+    @user_errors
+    def colorize_clip(
+        request: gr.Request,
+        video: str | None,
+        editor: dict[str, Any] | None,
+        method: str,
+        reference: str | None,
+        model: str,
+        seed: float,
+    ) -> Iterator:
+        """Colorize a short black-and-white video clip, frame by frame, steadied over time so the
+        colours do not flicker; its sound is kept.
+
+        Args:
+            video: the clip (MP4, WebM or MOV; at most the server's limit, 15 s by default).
+            editor: for "hints": the clip's first frame with colour strokes painted on it
+                ({"background", "layers", "composite"}); the hints follow the picture's motion.
+            method: "hints" (strokes on the first frame, carried by optical flow) or "reference".
+            reference: for "reference": a colour photo whose colours are transferred.
+            model: a colorize model spec from the list the server offers.
+            seed: -1 for a random seed (one for the whole clip).
+        Returns:
+            The colorized clip (MP4 with the clip's sound) and a status line.
+        """
+        owner = ctx.owner(request)
+        choice(model, field="Model", options=specs)
+        choice(method, field="Method (a clip)", options=("hints", "reference"))
+        info = clip.probe(video, ctx.settings.max_clip_seconds)
+        first = image_clip.first_frame(video, info)
+        _, layers = editor_parts(editor)
+        job = build_colorize_request(
+            ctx.settings, image=first, method=method, hint_layers=layers, reference=reference, seed=seed
+        )
+        if method == "hints":
+            carry = clip.HintCarrier(job.hint_rgb, job.hint_mask)
+
+            def request_for(frame: np.ndarray) -> Any:
+                colours, painted = carry(frame)
+                return replace(job, image=frame, hint_rgb=colours, hint_mask=painted)
+        else:
+
+            def request_for(frame: np.ndarray) -> Any:
+                return replace(job, image=frame)
+
+        params = {"method": method, "seed": job.seed}
+        yield from image_clip.run_clip(ctx, owner, TASK, model, video, info, request_for, params)
+
+    @user_errors
+    def first_frame_to_paint(video: str | None) -> dict[str, Any]:
+        """The clip's first frame in the editor, to paint colour hints on for the whole clip."""
+        frame = image_clip.first_frame(video, clip.probe(video, ctx.settings.max_clip_seconds))
+        return {"background": frame, "layers": [], "composite": frame}
+
     with gr.Tab(tr("colorize.tab"), id=TASK):
         gr.Markdown(tr("colorize.intro"))
         with gr.Row():
@@ -152,6 +208,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
                     seed = gr.Number(value=-1, precision=0, label=tr("common.seed"))
                 run, stop, status = run_controls(tr("colorize.run"))
         before_after, download, sent = before_after_outputs()
+        clips = image_clip.clip_controls(paint=True)
 
         wire_run(
             run,
@@ -161,6 +218,10 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             outputs=[before_after, download, status],
             api_name="colorize_photo",
         )
+        image_clip.wire_clip(
+            ctx, clips, TASK, colorize_clip, [editor, method, reference, model, seed], "colorize_clip"
+        )
+        clips.paint.click(first_frame_to_paint, inputs=clips.video, outputs=editor, api_visibility="private")
         # Picking a reference photo means the user wants the reference method.
         reference.change(
             lambda picked, current: "reference" if picked else current,

@@ -5,6 +5,8 @@ one of the 26 fixed styles (picked from thumbnails) or a quick look."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
+from functools import partial
 
 import gradio as gr
 
@@ -18,6 +20,8 @@ from genai_studio.backends.image.style_request import (
     build_style_request,
 )
 from genai_studio.inputs import choice
+from genai_studio.pipelines import clip
+from genai_studio.ui import image_clip
 from genai_studio.ui.common import StudioContext, TabHandle, strings, tr, user_errors
 from genai_studio.ui.image_colorize import REFERENCES
 from genai_studio.ui.image_tab import (
@@ -169,6 +173,56 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
 
         yield from stream_before_after(ctx, owner, TASK, model, job, job.content, lambda _: look, style_file)
 
+    @user_errors
+    def stylize_clip(
+        request: gr.Request,
+        video: str | None,
+        style: str | None,
+        look: str,
+        model: str,
+        strength: float,
+        keep_colours: bool,
+        style2: str | None,
+        style_blend: float,
+    ) -> Iterator[tuple]:
+        """Give a short video clip a style, frame by frame, steadied over time; its sound is kept.
+
+        Args:
+            video: the clip (MP4, WebM or MOV; at most the server's limit, 15 s by default).
+            style: the style image (for look "style-image").
+            look: "style-image", a quick look (oil, pencil, watercolour, cartoon) or a fixed style.
+            model: a style model spec from the list the server offers.
+            strength: 0 (the clip's own look) to 1 (the style's).
+            keep_colours: keep the clip's colours, take only the style's strokes and tones.
+            style2: a second style image to blend in, or None.
+            style_blend: 0 (the first style only) to 1 (the second only).
+        Returns:
+            The styled clip (MP4 with the clip's sound) and a status line.
+        """
+        owner = ctx.owner(request)
+        choice(model, field="Model", options=specs)
+        info = clip.probe(video, ctx.settings.max_clip_seconds)
+        job = build_style_request(
+            ctx.settings,
+            content=image_clip.first_frame(video, info),
+            style=style,
+            look=look,
+            strength=strength,
+            keep_colours=keep_colours,
+            style2=style2,
+            style_blend=style_blend,
+        )
+        params = {
+            "look": look,
+            "strength": strength,
+            "keep_colours": keep_colours,
+            "style_blend": style_blend,
+        }
+        styled = partial(replace, job)  # each frame as the content
+        yield from image_clip.run_clip(
+            ctx, owner, TASK, model, video, info, lambda f: styled(content=f), params
+        )
+
     with gr.Tab(tr("style.tab"), id=TASK):
         gr.Markdown(tr("style.intro"))
         with gr.Row():
@@ -221,6 +275,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             elem_id="style-fixed-gallery",
         )
         before_after, download, sent = before_after_outputs()
+        clips = image_clip.clip_controls()
 
         controls = {
             "model": model,
@@ -255,5 +310,7 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle:
             outputs=[before_after, download, status],
             api_name="stylize_photo",
         )
+        clip_inputs = [style, look, model, strength, keep_colours, style2, style_blend]
+        image_clip.wire_clip(ctx, clips, TASK, stylize_clip, clip_inputs, "stylize_clip")
 
     return parent.handle(TASK, (TASK,), controls, image_input=content, result=sent)

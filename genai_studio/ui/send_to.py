@@ -116,7 +116,9 @@ def copy_js(source: gr.components.Component, receiver: gr.components.Component) 
     if isinstance(receiver, gr.ImageEditor):
         write = "{background: x, layers: [], composite: x}"
     elif isinstance(receiver, gr.File) and receiver.file_count != "single":
-        write = "[x]"
+        # added to the list; wrapped once more, as a browser function's array is read as its
+        # outputs, one item each
+        write = "[[...(Array.isArray(current) ? current : current ? [current] : []), x]]"
     else:
         write = "x"
     empty = "x === null || x === undefined || x === ''"

@@ -4,7 +4,8 @@ One button per step (Draft, Narrate, Score, Mix) and one that runs every step st
 (Make it all); each streams progress and stops at Stop, this session's only. A step's result
 is saved to History as it is done, a stopped step saves nothing. A narration or music track
 the user gives (uploaded, or sent from another tab) is used instead of making that step's.
-The steps themselves are genai_studio.pipelines.story; this module only wires them.
+The steps themselves are genai_studio.pipelines.story; this module only wires them. The last
+step, Film (the mixed story as an MP4 with pictures), is ui/story_film.py.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from genai_studio.narration import NarrationProgress
 from genai_studio.owners import Owner
 from genai_studio.pipelines import story
 from genai_studio.subtitles import cues_from_json, cues_to_json
+from genai_studio.ui import story_film
 from genai_studio.ui.common import (
     HEAVY,
     StudioContext,
@@ -607,6 +609,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         story_entry = gr.Textbox(visible=False)
 
         heavy = {"concurrency_id": HEAVY, "concurrency_limit": 1, "show_progress": "minimal"}
+        film = story_film.build(ctx, running, story_entry, stop_story, heavy)  # the last step
         draft_button.click(
             story_draft,
             inputs=[idea, seconds, text_model, speed, seed],
@@ -676,5 +679,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
     # the speech model after its voice and language (see TabHandle)
     controls |= {"voice": voice, "language": language, "speed": speed, "speech_model": speech_model}
     controls |= {"music_model": music_model, "mood": mood, "genre": genre, "tempo": tempo, "seed": seed}
-    receivers = {"text": script, "speech": narration_track, "music": music_track}
-    return [TabHandle(tab_id=TASK, tasks=(TASK,), controls=controls, receivers=receivers)]
+    controls |= film.controls
+    receivers = {"text": script, "speech": narration_track, "music": music_track, "image": film.pictures}
+    handle = TabHandle(TASK, (TASK,), controls, receivers=receivers, results={"image": film.poster})
+    return [handle]

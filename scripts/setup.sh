@@ -75,4 +75,5 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
   echo "setup: Python packages installed in $SECONDS s since the set-up started"
 fi
 "$VENV/bin/python" -m genai_studio.backends.speech.zh_assets || echo "setup: the Mandarin voice is not prepared (see above); the studio runs without it"
+"$VENV/bin/python" -m genai_studio.backends.listen.whisper_assets || echo "setup: Whisper base is not prepared (see above); the Listen tab will say so"
 "$VENV/bin/python" -m genai_studio.backends.image.upscale_weights || echo "setup: upscaler weights not fetched (needs npm); the Upscale tab will say so"

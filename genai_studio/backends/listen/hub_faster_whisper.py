@@ -135,17 +135,20 @@ class FasterWhisper(ListenBackend):
 
 def _segment(segment, offset: float) -> Segment:
     """faster-whisper's segment as the studio's, its times from the start of the recording."""
+
+    def at(seconds: float) -> float:
+        return round(float(seconds) + offset, 3)
+
     words = tuple(
-        Word(round(w.start + offset, 3), round(w.end + offset, 3), w.word, round(w.probability, 4))
-        for w in segment.words or ()
+        Word(at(w.start), at(w.end), w.word, round(float(w.probability), 4)) for w in segment.words or ()
     )
     return Segment(
-        round(segment.start + offset, 3),
-        round(segment.end + offset, 3),
+        at(segment.start),
+        at(segment.end),
         segment.text,
         words,
-        segment.avg_logprob,
-        segment.no_speech_prob,
-        segment.compression_ratio,
-        segment.temperature or 0.0,
+        float(segment.avg_logprob),
+        float(segment.no_speech_prob),
+        float(segment.compression_ratio),
+        float(segment.temperature or 0.0),
     )

@@ -16,15 +16,16 @@ import gradio as gr
 from genai_studio.backends.base import Progress, Result
 from genai_studio.backends.listen.request import AUTO, TranscribeRequest, build_request, language_choices
 from genai_studio.backends.listen.transcript import (
+    JSON,
+    SRT,
+    TXT,
+    VTT,
     Segment,
     Transcript,
     join,
     timed_lines,
-    to_json,
-    to_srt,
-    to_text,
-    to_vtt,
 )
+from genai_studio.backends.listen.transcript import files as transcript_files
 from genai_studio.backends.speech import auto_language
 from genai_studio.history import Entry
 from genai_studio.inputs import choice
@@ -34,7 +35,6 @@ from genai_studio.ui.common import HEAVY, StudioContext, TabHandle, model_choice
 
 TASK = "transcribe"
 TAB = "listen"
-TXT, SRT, VTT, JSON = "transcript.txt", "transcript.srt", "transcript.vtt", "transcript.json"
 UPDATE_EVERY_S = 0.1
 MEDIA_TYPES = [
     ".wav", ".mp3", ".m4a", ".ogg", ".oga", ".opus", ".flac", ".aac", ".webm", ".mp4", ".mov", ".mkv",
@@ -67,16 +67,6 @@ strings(
         "listen.dictate": ("Dictate", "口述"),
     }
 )
-
-
-def transcript_files(transcript: Transcript) -> dict[str, bytes]:
-    """The files saved with a transcript, by their fixed names."""
-    return {
-        TXT: to_text(transcript).encode(),
-        SRT: to_srt(transcript).encode(),
-        VTT: to_vtt(transcript).encode(),
-        JSON: to_json(transcript).encode(),
-    }
 
 
 def save(

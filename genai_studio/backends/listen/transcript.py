@@ -17,6 +17,7 @@ from typing import Any
 from genai_studio import subtitles
 from genai_studio.subtitles import MAX_CUE_CHARS, Cue, spread
 
+TXT, SRT, VTT, JSON = "transcript.txt", "transcript.srt", "transcript.vtt", "transcript.json"
 NO_SPACES = frozenset({"zh", "yue", "ja", "th", "lo", "my", "km", "bo"})  # written without spaces
 
 
@@ -162,3 +163,13 @@ def verbose(transcript: Transcript, *, words: bool = True, segments: bool = True
 def to_json(transcript: Transcript) -> str:
     """The JSON file: `verbose` with segments and words."""
     return json.dumps(verbose(transcript), ensure_ascii=False, indent=1)
+
+
+def files(transcript: Transcript) -> dict[str, bytes]:
+    """Every file of a transcript, by the fixed names History keeps them under."""
+    return {
+        TXT: to_text(transcript).encode(),
+        SRT: to_srt(transcript).encode(),
+        VTT: to_vtt(transcript).encode(),
+        JSON: to_json(transcript).encode(),
+    }

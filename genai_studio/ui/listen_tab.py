@@ -64,7 +64,6 @@ strings(
         "listen.translate": ("Translate to English", "翻译成英语"),
         "listen.words": ("Time every word (JSON)", "标注每个词的时间（JSON）"),
         "listen.prompt": ("Words to expect (names, spellings)", "预期词语（人名、拼写）"),
-        "listen.dictate": ("Dictate", "口述"),
     }
 )
 

@@ -100,3 +100,13 @@ def test_nothing_to_transcribe_and_unknown_models_are_refused(studio):
         studio.client.predict(None, None, "whisper", "auto", False, False, "", api_name=ENDPOINT)
     with pytest.raises(AppError, match="not in the list of choices"):
         studio.client.predict(None, None, "/etc/passwd", "auto", False, False, "", api_name=ENDPOINT)
+
+
+def test_dictation_adds_what_was_said_to_the_text_tab_prompt(studio, english, tmp_path):
+    text, recording = studio.client.predict(handle_file(str(english)), "Write a poem:", api_name="/dictate")
+    assert text.startswith("Write a poem: The lighthouse") and recording is None
+    assert wer(ENGLISH, text.removeprefix("Write a poem:")) <= 0.1, text
+    quiet = tmp_path / "quiet.wav"
+    quiet.write_bytes(wav_bytes(16_000, np.zeros(16_000, np.float32)))
+    with pytest.raises(AppError, match="silent"):
+        studio.client.predict(handle_file(str(quiet)), "", api_name="/dictate")

@@ -172,10 +172,19 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                     stop = gr.Button(tr("common.stop"), variant="stop")
                 status = gr.Textbox(label=tr("common.status"), interactive=False)
                 segments = gr.Textbox(
-                    label=tr("listen.segments"), lines=8, max_lines=16, interactive=False, autoscroll=True
+                    label=tr("listen.segments"),
+                    lines=8,
+                    max_lines=16,
+                    interactive=False,
+                    autoscroll=True,
+                    elem_id="listen-segments",
                 )
                 transcript = gr.Textbox(
-                    label=tr("listen.transcript"), lines=5, interactive=False, buttons=["copy"]
+                    label=tr("listen.transcript"),
+                    lines=5,
+                    interactive=False,
+                    buttons=["copy"],
+                    elem_id="listen-transcript",
                 )
                 sent = send_to.slot(transcript)
                 files = gr.File(label=tr("listen.files"), file_count="multiple", interactive=False)

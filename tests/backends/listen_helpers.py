@@ -23,20 +23,25 @@ ESPEAK_ENGLISH = "Please call the doctor. Ask her to bring these things with her
 VOICES = {"hibari": ("heart", "en-us"), "zh-fastspeech2": ("baker", "zh")}
 
 
-def studio_voice(spec: str, text: str) -> tuple[int, np.ndarray]:
-    """`text` spoken by one of the studio's embedded voices: (rate, samples)."""
+def studio_voices(spec: str, texts: list[str]) -> list[tuple[int, np.ndarray]]:
+    """Each text spoken by one of the studio's embedded voices: (rate, samples) each."""
     backend = create(spec, Settings())
     backend.load("cpu")
+    voice, language = VOICES[spec]
+    options = {"voices": backend.voices(), "languages": backend.languages()}
+    spoken = []
     try:
-        voice, language = VOICES[spec]
-        request = build_request(
-            text=text, voice=voice, language=language, voices=backend.voices(), languages=backend.languages()
-        )
-        return [item for item in backend.run(request, threading.Event()) if isinstance(item, Result)][
-            -1
-        ].output
+        for text in texts:
+            request = build_request(text=text, voice=voice, language=language, **options)
+            items = list(backend.run(request, threading.Event()))
+            spoken.append(next(item for item in reversed(items) if isinstance(item, Result)).output)
     finally:
         backend.unload()
+    return spoken
+
+
+def studio_voice(spec: str, text: str) -> tuple[int, np.ndarray]:
+    return studio_voices(spec, [text])[0]
 
 
 def spoken_wav(path: Path, spec: str, text: str) -> Path:

@@ -10,7 +10,7 @@ window by window) against a plain faster-whisper call on the same files, in one 
 - memory: peak RSS of a fresh process transcribing a 10-minute recording (60 with --hour),
   model load included, studio against the plain call (which decodes the whole file first).
 
-    .venv/bin/python bench/listen.py [--runs 3] [--minutes 10] [--skip-memory]
+    .venv/bin/python bench/listen.py [--runs 3] [--minutes 10] [--skip-memory | --memory-only]
 """
 
 from __future__ import annotations
@@ -196,18 +196,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--minutes", type=int, default=10, help="length of the memory test's recording")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--memory-only", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    settings = Settings()
-    manager = ModelManager(settings)
-    manager.load(SPEC)
-    model = whisper()
     with tempfile.TemporaryDirectory(prefix="bench-listen-") as folder:
-        quality(manager, model, settings, Path(folder))
-        speed(manager, model, settings, Path(folder), args.runs)
-        if not args.skip_memory:
+        if not args.memory_only:
+            settings = Settings()
+            manager = ModelManager(settings)
+            manager.load(SPEC)
+            model = whisper()
+            quality(manager, model, settings, Path(folder))
+            speed(manager, model, settings, Path(folder), args.runs)
             manager.unload_all()
             del model
+        if not args.skip_memory:
             memory(Path(folder), args.minutes)
 
 

@@ -83,7 +83,7 @@ def test_verbose_json_with_segment_and_word_times(client, speech):
     assert all(a.start <= b.start for a, b in itertools.pairwise(answer.words))
 
 
-@pytest.mark.parametrize("kind", ["srt", "vtt"])
+@pytest.mark.parametrize("kind", ["srt", pytest.param("vtt", marks=pytest.mark.slow)])
 def test_subtitles(client, speech, kind):
     with speech["english"].open("rb") as file:
         answer = client.audio.transcriptions.create(model="whisper", file=file, response_format=kind)
@@ -96,6 +96,7 @@ def test_subtitles(client, speech, kind):
     assert wer(ENGLISH, text) <= 0.1, text
 
 
+@pytest.mark.slow  # the backend tests hear Mandarin and translate it; this is the same through /v1
 def test_mandarin_transcribed_in_simplified_characters_and_translated(client, speech):
     with speech["mandarin"].open("rb") as file:
         heard = client.audio.transcriptions.create(model="whisper", file=file, language="zh")

@@ -58,6 +58,7 @@ def test_a_microphone_recording_is_transcribed(microphone, studio):
     assert re.match(r"\[00:00\.\d → ", page.locator("#listen-segments textarea").input_value())
 
 
+@pytest.mark.slow  # /dictate itself runs in the default suite (tests/ui/test_listen_tab.py)
 def test_dictation_writes_into_the_text_prompt(microphone, studio):
     browser, seconds = microphone
     page = browser.new_context(viewport={"width": 1280, "height": 900}, permissions=["microphone"]).new_page()

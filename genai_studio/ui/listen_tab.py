@@ -15,16 +15,7 @@ import gradio as gr
 
 from genai_studio.backends.base import Progress, Result
 from genai_studio.backends.listen.request import AUTO, TranscribeRequest, build_request, language_choices
-from genai_studio.backends.listen.transcript import (
-    JSON,
-    SRT,
-    TXT,
-    VTT,
-    Segment,
-    Transcript,
-    join,
-    timed_lines,
-)
+from genai_studio.backends.listen.transcript import JSON, SRT, TXT, VTT, Segment, Transcript, timed_lines
 from genai_studio.backends.listen.transcript import files as transcript_files
 from genai_studio.backends.speech import auto_language
 from genai_studio.history import Entry
@@ -137,17 +128,11 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                         files = [ctx.deliver(owner, entry, name) for name in (TXT, SRT, VTT, JSON)]
                         yield timed_lines(transcript), transcript.text, done_status(transcript, item), files
                         return
-                texts = [segment.text for segment in segments]
-                written = job.language if job.language != AUTO else auto_language.detect("".join(texts))
-                yield (
-                    timed_lines(segments),
-                    join(texts, "en" if job.translate else written),
-                    status,
-                    gr.skip(),
-                )
+                heard = heard_so_far(job, segments)
+                yield timed_lines(segments), heard.text, status, gr.skip()
         finally:  # Stop: what was heard is kept
             if not finished and segments:
-                heard = Transcript(tuple(segments), job.language, segments[-1].end, job.task)
+                heard = heard_so_far(job, segments)
                 params = {**job.params(), "model": model, "stopped": True, "segments": len(segments)}
                 save(ctx, owner, model, job, heard, params)
 
@@ -225,6 +210,13 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             results={"text": sent},
         )
     ]
+
+
+def heard_so_far(job: TranscribeRequest, segments: list[Segment]) -> Transcript:
+    """The segments recognised so far as a transcript, in the language chosen or, on auto, the
+    one their text is written in (the backend names it only at the end)."""
+    spoken = job.language if job.language != AUTO else auto_language.detect("".join(s.text for s in segments))
+    return Transcript(tuple(segments), spoken, segments[-1].end if segments else 0.0, job.task)
 
 
 def done_status(transcript: Transcript, result: Result) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -22,7 +23,7 @@ from genai_studio.audio_files import wav_bytes
 from genai_studio.backends.listen.backend import SILENT
 from genai_studio.history import History
 from genai_studio.owners import Owner
-from tests.backends.listen_helpers import ENGLISH, spoken_wav
+from tests.backends.listen_helpers import ENGLISH, spoken_wav, studio_voice
 
 ENDPOINT = "/transcribe"
 NAMES = ["transcript.txt", "transcript.srt", "transcript.vtt", "transcript.json"]
@@ -119,3 +120,29 @@ def test_transcribe_and_dictate_are_mcp_tools(studio):
     }
     assert "audio or video file" in tools["transcribe"]["description"]
     assert "microphone" in tools["dictate"]["description"]
+
+
+@pytest.mark.slow  # a minute of speech, so that Stop lands before the end
+def test_stop_keeps_what_was_heard_in_history(studio, tmp_path):
+    rate, said = studio_voice("hibari", ENGLISH)
+    long = tmp_path / "long.wav"
+    long.write_bytes(wav_bytes(rate, np.tile(np.concatenate([said, np.zeros(rate, np.float32)]), 8)))
+    client = studio.new_client(httpx_kwargs={"timeout": 60})  # Stop waits for the window being heard
+    job = client.submit(handle_file(str(long)), None, "whisper", "en", False, False, "", api_name=ENDPOINT)
+    deadline = time.monotonic() + 240
+    while not any(out[0].startswith("[00:00") for out in job.outputs()):
+        assert time.monotonic() < deadline and not job.done(), job.outputs()[-1:]
+        time.sleep(0.05)
+    job.cancel()
+    history = History(studio.settings.history_dir)
+    while not any(e.params.get("stopped") for e in history.entries(Owner.local()) if e.task == "transcribe"):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    entry = next(e for e in history.entries(Owner.local()) if e.params.get("stopped"))
+    kept = entry.file("transcript.txt").read_text()
+    assert kept.startswith("The lighthouse keeper") and entry.params["language"] == "en"
+    assert len(kept) < 8 * len(ENGLISH)  # stopped before the end
+    manager = studio.demo.studio.manager
+    while manager.busy():  # the job itself ends too, at the next segment
+        assert time.monotonic() < deadline
+        time.sleep(0.1)

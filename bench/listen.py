@@ -7,10 +7,12 @@ window by window) against a plain faster-whisper call on the same files, in one 
   simplified characters as the studio's is, and both are scored the same way;
 - speed on a 60 s recording: real-time factor (time / audio length) and time to the first
   segment, medians of interleaved runs, after loading;
-- memory: peak RSS of a fresh process transcribing a 10-minute recording (60 with --hour),
-  model load included, studio against the plain call (which decodes the whole file first).
+- memory: peak RSS of a fresh process transcribing a 10-minute recording (--minutes), model
+  load included, studio against the plain call (which decodes the whole file first); with
+  --heard-minutes each stops once it has heard that much (a 60-minute file takes long to hear).
 
-    .venv/bin/python bench/listen.py [--runs 3] [--minutes 10] [--skip-memory | --memory-only]
+    .venv/bin/python bench/listen.py [--runs 3] [--minutes 10] [--heard-minutes 60]
+                                     [--skip-memory | --memory-only]
 """
 
 from __future__ import annotations
@@ -142,29 +144,43 @@ CHILD = """
 import sys, threading
 from pathlib import Path
 from genai_studio.config import Settings
-kind, path = sys.argv[1], sys.argv[2]
+from genai_studio.backends.base import Progress
+from genai_studio.backends.listen.transcript import Segment
+kind, path, heard_s = sys.argv[1], sys.argv[2], float(sys.argv[3])
+count = 0
 if kind == "plain":
     from bench.speech_zh import whisper
     segments, _ = whisper().transcribe(path, language="en", beam_size=5)
-    count = sum(1 for _ in segments)
+    for segment in segments:
+        count += 1
+        if segment.end > heard_s:
+            break
 else:
     from genai_studio.backends.listen.request import build_request
     from genai_studio.backends.registry import create
     settings = Settings(max_listen_minutes=120)
     backend = create("whisper", settings)
     backend.load("cpu")
-    items = list(backend.run(build_request(settings, media_path=path, language="en"), threading.Event()))
-    count = len(items[-1].output.segments)
+    cancel = threading.Event()
+    for item in backend.run(build_request(settings, media_path=path, language="en"), cancel):
+        if isinstance(item, Progress) and isinstance(item.partial, Segment):
+            count += 1
+            if item.partial.end > heard_s:
+                cancel.set()
 print(count)
 """
 
 
-def peak_rss_mb(kind: str, path: Path) -> tuple[float, float, int]:
-    """(peak RSS in MB, seconds, segments) of a fresh process transcribing `path`."""
+def peak_rss_mb(kind: str, path: Path, heard_s: float) -> tuple[float, float, int]:
+    """(peak RSS in MB, seconds, segments) of a fresh process transcribing `path` until it has
+    heard `heard_s` seconds of it."""
     root = Path(__file__).resolve().parents[1]
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-c", CHILD, kind, str(path)], cwd=root, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", CHILD, kind, str(path), str(heard_s)],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     watched, peak = psutil.Process(process.pid), 0
     while process.poll() is None:
@@ -177,17 +193,19 @@ def peak_rss_mb(kind: str, path: Path) -> tuple[float, float, int]:
     return peak / 2**20, time.perf_counter() - started, int(out or 0)
 
 
-def memory(folder: Path, minutes: int) -> None:
+def memory(folder: Path, minutes: int, heard_minutes: float) -> None:
     minute = minute_of_speech(folder)
     path = folder / f"{minutes}-minutes.mp3"
     command = ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-stream_loop", str(minutes - 1)]
     subprocess.run(
         [*command, "-i", str(minute), "-codec:a", "libmp3lame", "-b:a", "64k", str(path)], check=True
     )
-    print(f"\npeak memory transcribing a {minutes}-minute MP3 (fresh process, model load included)")
+    heard = min(heard_minutes, minutes)
+    what = f"hearing {heard:g} min of a {minutes}-minute MP3"
+    print(f"\npeak memory {what} (fresh process, model load included)")
     print(f"{'path':22} {'peak RSS MB':>12} {'seconds':>8} {'segments':>9}")
     for kind in ("plain", "studio"):
-        peak, seconds, count = peak_rss_mb(kind, path)
+        peak, seconds, count = peak_rss_mb(kind, path, heard * 60)
         print(f"{kind:22} {peak:12.0f} {seconds:8.0f} {count:9d}")
 
 
@@ -195,6 +213,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--minutes", type=int, default=10, help="length of the memory test's recording")
+    parser.add_argument("--heard-minutes", type=float, default=60, help="stop each after hearing this much")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--memory-only", action="store_true")
     args = parser.parse_args()
@@ -210,7 +229,7 @@ def main() -> None:
             manager.unload_all()
             del model
         if not args.skip_memory:
-            memory(Path(folder), args.minutes)
+            memory(Path(folder), args.minutes, args.heard_minutes)
 
 
 if __name__ == "__main__":

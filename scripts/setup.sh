@@ -78,4 +78,5 @@ fi
 # first; one that dies (the AMX kernels on virtualised Xeons) is said in one line and skipped
 "$VENV/bin/python" -m genai_studio.backends.text.llama_runtime || echo "setup: the Text tab's embedded model cannot run on this CPU (above); the other tabs work"
 "$VENV/bin/python" -m genai_studio.backends.speech.zh_assets || echo "setup: the Mandarin voice is not prepared (see above); the studio runs without it"
+"$VENV/bin/python" -m genai_studio.backends.listen.whisper_assets || echo "setup: Whisper base is not prepared (see above); the Listen tab will say so"
 "$VENV/bin/python" -m genai_studio.backends.image.upscale_weights || echo "setup: upscaler weights not fetched (needs npm); the Upscale tab will say so"

@@ -15,15 +15,17 @@ import functools
 import hmac
 import json
 import logging
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import anyio
 import numpy as np
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 from starlette.routing import BaseRoute
@@ -35,6 +37,9 @@ from genai_studio.api.openai_errors import ApiError, as_api_error
 from genai_studio.audio_files import SpeechTags, wav_bytes
 from genai_studio.backends.base import ModelSpec, Progress, Result
 from genai_studio.backends.image.inpaint_request import build_inpaint_request
+from genai_studio.backends.listen.request import build_request as build_listen_request
+from genai_studio.backends.listen.transcript import Transcript, to_srt, to_vtt, verbose
+from genai_studio.backends.listen.transcript import files as transcript_files
 from genai_studio.backends.music.request import build_request as build_music_request
 from genai_studio.backends.speech.request import build_request as build_speech_request
 from genai_studio.backends.text.request import build_chat_request
@@ -55,7 +60,11 @@ TASK_MODELS = {  # task -> the Settings field listing its specs
     "colorize": "colorize_models",
     "style": "style_models",
     "text_to_image": "text_to_image_models",
+    "transcribe": "listen_models",
 }
+TRANSCRIBE_ALIASES = ("whisper-1",)  # what OpenAI clients send: the default recogniser here
+TRANSCRIPT_FORMATS = ("json", "text", "srt", "vtt", "verbose_json")
+GRANULARITIES = ("segment", "word")
 ROLE_ALIASES = {"developer": "system"}  # OpenAI's newer name for system instructions
 MAX_FORM_FIELDS = 40
 
@@ -331,9 +340,74 @@ class OpenAIServer:
         content, media_type = await anyio.to_thread.run_sync(audio_formats.encode, wav, response_format)
         return Response(content, media_type=media_type)
 
+    # -- listening ------------------------------------------------------------------------------
+    async def transcriptions(self, request: Request) -> Response:
+        return await self._listen(request, translate=False)
+
+    async def translations(self, request: Request) -> Response:
+        return await self._listen(request, translate=True)
+
+    async def _listen(self, request: Request, translate: bool) -> Response:
+        """Speech to text (or to English), answered in the format asked for; saved to History."""
+        owner = self.owner(request)
+        names: dict[str, str] = {}
+        form = await self._form(request, lists=("timestamp_granularities",), names=names)
+        model = form.get("model")
+        spec = self.model(None if model in TRANSCRIBE_ALIASES else model, "transcribe")
+        audio = form.get("file")
+        if not isinstance(audio, bytes):
+            raise ApiError(400, "Send the recording as the 'file' field of the form.", param="file")
+        response_format = form.get("response_format") or "json"
+        if response_format not in TRANSCRIPT_FORMATS:
+            formats = ", ".join(TRANSCRIPT_FORMATS)
+            raise ApiError(400, f"response_format must be one of: {formats}.", param="response_format")
+        granularities = form.get("timestamp_granularities") or ["segment"]
+        if not set(granularities) <= set(GRANULARITIES):
+            raise ApiError(
+                400, "timestamp_granularities are segment and word.", param="timestamp_granularities"
+            )
+        if granularities != ["segment"] and response_format != "verbose_json":
+            message = "timestamp_granularities need response_format verbose_json."
+            raise ApiError(400, message, param="timestamp_granularities")
+        self.manager.available_backend(spec)
+        with tempfile.TemporaryDirectory(prefix="studio-listen-") as folder:
+            path = Path(folder) / "upload"
+            await anyio.to_thread.run_sync(path.write_bytes, audio)
+            job = await anyio.to_thread.run_sync(
+                functools.partial(
+                    build_listen_request,
+                    self.settings,
+                    media_path=path,
+                    language=form.get("language"),
+                    translate=translate,
+                    word_timestamps="word" in granularities,
+                    prompt=form.get("prompt", ""),
+                    temperature=form.get("temperature"),
+                    name=names.get("file", ""),
+                    field="The file",
+                )
+            )
+            result = await self._run(spec, job, request)
+        transcript: Transcript = result.output
+        params = {**result.params, "model": spec, "door": "openai"}
+        summary = transcript.text[:120] or f"(no speech) {job.name}"[:120]
+        self.history.save(owner, "transcribe", spec, params, summary, transcript_files(transcript))
+        if response_format == "json":
+            return JSONResponse({"text": transcript.text})
+        if response_format == "verbose_json":
+            return JSONResponse(
+                verbose(transcript, words="word" in granularities, segments="segment" in granularities)
+            )
+        render = {"text": lambda t: t.text + "\n", "srt": to_srt, "vtt": to_vtt}[response_format]
+        return PlainTextResponse(render(transcript))
+
     # -- images -------------------------------------------------------------------------------
-    async def _form(self, request: Request) -> dict[str, Any]:
-        """The multipart form, refused early when larger than the studio's upload limit."""
+    async def _form(
+        self, request: Request, lists: tuple[str, ...] = (), names: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """The multipart form, refused early when larger than the studio's upload limit. A
+        field named in `lists` keeps every value sent (in a list); of any other, the first is
+        kept. `names` (when given) receives each file's own name."""
         limit = self.settings.max_upload_mb * 2**20
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > 2 * limit + 2**20:  # image and mask, plus fields
@@ -352,8 +426,13 @@ class OpenAIServer:
                     raise ApiError(
                         413, f"{name} is too large: the limit is {self.settings.max_upload_mb} MB."
                     )
+                if names is not None:
+                    names.setdefault(name, value.filename or "")
                 value = await value.read()
-            fields.setdefault(name, value)  # one image: the first one sent
+            if name in lists:
+                fields.setdefault(name, []).append(value)
+            else:
+                fields.setdefault(name, value)  # one image: the first one sent
         return fields
 
     async def image_edits(self, request: Request) -> Response:
@@ -433,6 +512,8 @@ class OpenAIServer:
             ("POST", "/chat/completions", self.chat_completions),
             ("POST", "/audio/speech", self.speech),
             ("POST", "/audio/music", self.music),
+            ("POST", "/audio/transcriptions", self.transcriptions),
+            ("POST", "/audio/translations", self.translations),
             ("POST", "/images/edits", self.image_edits),
             ("POST", "/images/generations", self.image_generations),
         ]

@@ -26,6 +26,7 @@ class Task(str, Enum):
     STYLE = "style"
     TEXT_TO_IMAGE = "text_to_image"
     UPSCALE = "upscale"
+    TRANSCRIBE = "transcribe"
 
 
 @dataclass(frozen=True)

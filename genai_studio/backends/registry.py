@@ -37,6 +37,9 @@ BACKENDS: dict[str, str] = {
     "zh-fastspeech2": "genai_studio.backends.speech.embedded_zh:MandarinFastSpeech2",
     "vits": "genai_studio.backends.speech.hub_vits:HubVits",
     "bark": "genai_studio.backends.speech.hub_bark:HubBark",
+    "whisper": "genai_studio.backends.listen.embedded_whisper:WhisperBase",
+    "faster-whisper": "genai_studio.backends.listen.hub_faster_whisper:FasterWhisper",
+    "openai-transcribe": "genai_studio.backends.listen.remote_openai:RemoteTranscribe",
 }
 
 

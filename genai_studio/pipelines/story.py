@@ -51,6 +51,7 @@ from genai_studio.config import Settings
 from genai_studio.errors import InvalidInput, ModelUnavailable
 from genai_studio.inputs import bounded_int, bounded_number, choice, clean_text
 from genai_studio.narration import Narration, NarrationProgress, narrate, script
+from genai_studio.pipelines import heard
 from genai_studio.subtitles import Cue, CueTimeline, to_srt
 
 MIN_STORY_S, MAX_STORY_S = 5.0, 600.0  # a story is a short piece: up to ten minutes
@@ -65,6 +66,7 @@ CROSSFADE_S = 2.0  # between music jobs, and where a short music track loops
 MAX_NEW_TOKENS_PER_WORD = 2.0
 WAV, MP3, SRT, SCRIPT = "story.wav", "story.mp3", "story.srt", "script.txt"
 NARRATION_WAV, CUES_JSON, MUSIC_WAV = "narration.wav", "narration-cues.json", "music.wav"
+TIMED_BY = ("model", "recognised_by")  # a Voice's params naming what timed its cues: the voice or the ear
 
 DRAFT_SYSTEM = (
     "You write scripts that one narrator reads aloud. Write only the words the narrator says: "
@@ -337,8 +339,8 @@ def narrate_script(
 
 
 def approximate_cues(text: str, track: Track) -> tuple[Cue, ...]:
-    """Cues for a narration the studio did not make: its sentences spread over the track's
-    voiced span by their share of letters (no recogniser runs here, so this is approximate)."""
+    """Cues for a narration the studio did not make, where no recogniser is configured: its
+    sentences spread over the track's voiced span by their share of letters."""
     sentences = script(text).sentences if text else ()
     if not sentences:
         return ()
@@ -353,6 +355,24 @@ def approximate_cues(text: str, track: Track) -> tuple[Cue, ...]:
     for sentence, start, end in zip(sentences, bounds[:-1], bounds[1:], strict=True):
         timeline.speech(sentence, int(end - start))
     return tuple(timeline.cues)
+
+
+def given_voice(
+    manager: ModelManager, settings: Settings, track: Track, text: str, workdir: Path, cancel: threading.Event
+) -> tuple[Voice, str] | None:
+    """A narration track of the user's own, with its subtitles timed by the recogniser (spread
+    approximately where no recogniser is configured), and the script it says: `text`, or what
+    was heard when there is none. None once stopped."""
+    listen = settings.listen_models
+    if not listen or not manager.backend_for(listen[0]).available().ready:
+        return Voice(track, approximate_cues(text, track), {"narration_given": True}), text
+    with job_event(cancel) as job:
+        transcript = heard.transcribe_track(manager, settings, track.audio, track.rate, workdir, job)
+    if transcript is None or cancel.is_set():
+        return None
+    params = {"narration_given": True, "recognised_by": listen[0]}
+    cues = heard.onto_voice(heard.timed_cues(text, transcript), mixing.speech_frames(track.audio, track.rate))
+    return Voice(track, cues, params), text or transcript.text
 
 
 def read_track(path: object, *, field: str) -> Track:
@@ -642,7 +662,9 @@ def mix_story(
         "ducked_db": ducking_depth_db(gain_db, key, layout),
         "target_lufs": SPOKEN_WORD_LUFS,
         "measured_lufs": round(loudness(out, MIX_RATE), 2),
-        "subtitles": "timed" if voice.params.get("model") else "approximate",
+        "subtitles": "timed"
+        if voice.params.get("model") or voice.params.get("recognised_by")
+        else "approximate",
     }
     yield Mixed(files, params)
 
@@ -790,7 +812,10 @@ def run_story(
             return
         text = written.script
     if plan.narration_track is not None:
-        voice = Voice(plan.narration_track, approximate_cues(text, plan.narration_track))
+        given = given_voice(manager, settings, plan.narration_track, text, workdir, cancel)
+        if given is None:
+            return
+        voice, text = given
     else:
         spec, speech = speech_request(
             manager,

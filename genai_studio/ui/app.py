@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 TABS: list[str] = [
     "genai_studio.ui.text_tab",
     "genai_studio.ui.speech_tab",
+    "genai_studio.ui.listen_tab",
     "genai_studio.ui.music_tab",
     "genai_studio.ui.story_tab",
     "genai_studio.ui.image_tab",

@@ -50,7 +50,7 @@ strings(
 )
 
 ALL = "all"
-TEXT_FILE = "output.txt"
+TEXT_FILES = ("output.txt", "transcript.txt")  # shown as the entry's text (a reply, a transcript)
 THUMBNAIL = "thumbnail.png"
 
 
@@ -178,7 +178,8 @@ def build(
         image = delivered.get("result.png")
         audio = next((path for name, path in delivered.items() if name.endswith(".wav")), None)
         video = next((path for name, path in delivered.items() if name.endswith(".mp4")), None)
-        text = entry.file(TEXT_FILE).read_text(errors="replace") if TEXT_FILE in entry.files else ""
+        named = next((name for name in TEXT_FILES if name in entry.files), None)
+        text = entry.file(named).read_text(errors="replace") if named else ""
         made_by = by_task.get(entry.task)
         offered = set(made_by.results) if made_by else set()  # the kinds its own tab sends on
         holds = {"text": bool(text), "image": image is not None}

@@ -135,18 +135,27 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         return entry
 
     def voice_of(
-        owner: Owner, text: str, entry_id: object, track_path: object
-    ) -> tuple[story.Voice, dict[str, Any]]:
-        """The narration to mix: the user's track if given, else the narrate step's entry."""
+        owner: Owner,
+        text: str,
+        entry_id: object,
+        track_path: object,
+        heard_in: tuple[Path, threading.Event] | None = None,
+    ) -> tuple[story.Voice, dict[str, Any], str] | None:
+        """The narration, its settings and its script: the user's track if given (subtitled by
+        the recogniser when `heard_in` gives a work folder and a cancel event, None once stopped;
+        without, no subtitles), else the narrate step's entry."""
         if track_path:
             track = story.read_track(track_path, field="The narration track")
-            return story.Voice(track, story.approximate_cues(text, track)), {"narration_given": True}
+            if heard_in is None:  # only its length is wanted (scoring)
+                return story.Voice(track, ()), {"narration_given": True}, text
+            given = story.given_voice(manager.for_owner(owner), settings, track, text, *heard_in)
+            return None if given is None else (given[0], given[0].params, given[1])
         entry = own_entry(owner, entry_id, "narrate", (story.NARRATION_WAV, story.CUES_JSON))
         if entry is None:
             raise InvalidInput("There is no narration yet: press Narrate, or give a narration track.")
         audio, rate = sf.read(entry.file(story.NARRATION_WAV), dtype="float32")
         cues = tuple(cues_from_json(entry.file(story.CUES_JSON).read_text(encoding="utf-8")))
-        return story.Voice(story.Track(audio, rate), cues, {"model": entry.model}), entry.params
+        return story.Voice(story.Track(audio, rate), cues, {"model": entry.model}), entry.params, text
 
     def music_of(owner: Owner, entry_id: object, track_path: object) -> tuple[story.Track, dict[str, Any]]:
         if track_path:
@@ -317,7 +326,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         manager.available_backend(spec)
         length = asked = story.check_length(seconds)
         if narration_track or narration_entry:
-            voice, _ = voice_of(owner, text, narration_entry, narration_track)
+            voice, *_ = voice_of(owner, text, narration_entry, narration_track)
             length = voice.track.seconds
         jobs_ = story.music_requests(settings, story.music_seconds(length), music, text, chosen_seed)
         choices = {"music_model": spec, "mood": music.mood, "genre": music.genre, "tempo": music.tempo}
@@ -352,8 +361,8 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         """Mix a story: music ducked under the voice, faded, -16 LUFS; WAV, MP3, SRT and script.
 
         Args:
-            script: the story's script (saved beside the mix; times the subtitles of a narration
-                track of your own, approximately).
+            script: the story's script (saved beside the mix; the subtitles of a narration track
+                of your own are its sentences, timed by the recogniser; "" subtitles what is heard).
             narration_entry: the History id story_narrate returned ("" when giving a track).
             narration_track: a narration audio file of your own (used instead of the entry).
             music_entry: the History id story_score returned ("" when giving a track).
@@ -363,10 +372,16 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         """
         owner = ctx.owner(request)
         text = story.check_script(script)
-        voice, voice_params = voice_of(owner, text, narration_entry, narration_track)
         music, music_params = music_of(owner, music_entry, music_track)
-        choices = {**voice_params, **music_params}
         with running(request) as cancel, tempfile.TemporaryDirectory(prefix="story-") as workdir:
+            if narration_track:
+                yield gr.skip(), gr.skip(), "Listening to the narration to time its subtitles…", gr.skip()
+            given = voice_of(owner, text, narration_entry, narration_track, (Path(workdir), cancel))
+            if given is None:
+                yield gr.skip(), gr.skip(), _stopped("mix"), gr.skip()
+                return
+            voice, voice_params, text = given
+            choices = {**voice_params, **music_params}
             for item in story.mix_story(voice, music, text, Path(workdir), cancel):
                 if isinstance(item, story.MixProgress):
                     yield gr.skip(), gr.skip(), item.message, gr.skip()

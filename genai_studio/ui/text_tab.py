@@ -10,7 +10,7 @@ import gradio as gr
 from genai_studio.backends.base import Progress, Result
 from genai_studio.backends.text.request import MODE_NAMES, MODES, build_request
 from genai_studio.inputs import choice
-from genai_studio.ui import send_to
+from genai_studio.ui import dictation, send_to
 from genai_studio.ui.common import (
     HEAVY,
     StudioContext,
@@ -171,6 +171,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                 prompt = gr.Textbox(
                     label=tr("text.prompt"), placeholder=tr("text.prompt.placeholder"), lines=4
                 )
+                dictation.attach(ctx, prompt, "dictate", ctx.settings.max_prompt_chars)
                 generate, stop = run_buttons()
                 clear = gr.Button(tr("common.clear"), size="sm")
             with gr.Column(scale=1):

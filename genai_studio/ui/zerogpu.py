@@ -37,6 +37,7 @@ from genai_studio.backends.image.hub_diffusers_txt2img import TextToImageRequest
 from genai_studio.backends.image.inpaint_request import InpaintRequest
 from genai_studio.backends.image.style_request import StyleRequest
 from genai_studio.backends.image.upscale_request import UpscaleRequest
+from genai_studio.backends.listen.request import TranscribeRequest
 from genai_studio.backends.manager import ModelManager
 from genai_studio.backends.music.hub_musicgen import MAX_SECONDS as MUSICGEN_MAX_S
 from genai_studio.backends.music.request import MusicRequest
@@ -52,6 +53,7 @@ TOKENS_PER_S = 20.0  # transformers' generate on a shared GPU, 1-2B model, strea
 SPEECH_CHARS_PER_S = 15.0  # Bark speaks ~15 characters a second at about real time; VITS is faster
 MUSIC_S_PER_S = 1.5  # MusicGen small about real time on a shared GPU slice; medium is slower
 DIFFUSION_STEP_S = 0.15  # one Stable Diffusion 1.5 step at 512 x 512, fp16
+WHISPER_X_REALTIME = 15.0  # Whisper large-v3 (float16) hears ~15x faster than real time on a GPU slice
 UPSCALE_TILE = 128  # input pixels of one tile of the x4 upscaler
 DIFFUSION_SIDE = 512  # the image tasks work at the model's native size (512 for SD 1.5)
 
@@ -93,6 +95,11 @@ def upscale_seconds(request: UpscaleRequest) -> float:
     return OVERHEAD_S + request.steps * DIFFUSION_STEP_S * tiles
 
 
+def listen_seconds(request: TranscribeRequest) -> float:
+    """Listen: the recording's length (the operator's limit when the container does not say)."""
+    return OVERHEAD_S + (request.seconds or request.max_seconds) / WHISPER_X_REALTIME
+
+
 Batches = Iterator[list[Progress | Result]]
 
 # One line per request type a hub backend takes (a test checks every GPU backend has one).
@@ -105,6 +112,7 @@ ESTIMATES: dict[type, Callable[[Any], float]] = {
     StyleRequest: diffusion_seconds,
     TextToImageRequest: diffusion_seconds,
     UpscaleRequest: upscale_seconds,
+    TranscribeRequest: listen_seconds,
 }
 
 

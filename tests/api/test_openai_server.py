@@ -57,6 +57,7 @@ def test_models_are_the_configured_specs_per_task(client, studio):
         **{spec: "inpaint" for spec in studio.settings.inpaint_models},
         **{spec: "colorize" for spec in studio.settings.colorize_models},
         **{spec: "style" for spec in studio.settings.style_models},
+        **{spec: "transcribe" for spec in studio.settings.listen_models},
     }
 
 

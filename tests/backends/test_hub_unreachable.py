@@ -59,7 +59,7 @@ def hub_ids(spec: str) -> list[str]:
 
 
 def test_every_default_hub_model_offline_gets_a_clear_message(tmp_path):
-    assert len(DEFAULT_HUB) == 8  # one per tab: text, speech, music and five image tasks
+    assert len(DEFAULT_HUB) == 9  # one per tab: text, speech, music, five image tasks and listen
     broken = tmp_path / "broken-model"  # a local folder that is there but is no model
     broken.mkdir()
     (broken / "config.json").write_text("{ not json")

@@ -12,6 +12,7 @@ import pytest
 import soundfile as sf
 import srt
 
+from bench.listen_scores import wer
 from bench.story import ducking_db
 from genai_studio.backends.manager import ModelManager
 from genai_studio.config import Settings
@@ -242,6 +243,17 @@ def test_a_narration_track_of_your_own_gets_approximate_cues(voice, tmp_path):
     cues = story.approximate_cues(SCRIPT, track)
     assert [c.text for c in cues] == [c.text for c in voice.cues]
     assert abs(cues[0].start - voice.cues[0].start) < 0.1 and abs(cues[-1].end - voice.cues[-1].end) < 0.1
+
+
+def test_a_narration_track_of_your_own_gets_cues_timed_by_the_recogniser(manager, settings, voice, tmp_path):
+    heard, text = story.given_voice(manager, settings, voice.track, SCRIPT, tmp_path, threading.Event())
+    assert text == SCRIPT and heard.params["recognised_by"] == "whisper"
+    assert [c.text for c in heard.cues] == [c.text for c in voice.cues]  # the script's words
+    for cue, truth in zip(heard.cues, voice.cues, strict=True):  # the voice's own timing, as heard
+        assert abs(cue.start - truth.start) < 0.3 and abs(cue.end - truth.end) < 0.4, (cue, truth)
+    unscripted, said = story.given_voice(manager, settings, voice.track, "", tmp_path, threading.Event())
+    assert wer(SCRIPT, said) <= 0.15 and " ".join(c.text for c in unscripted.cues) == said
+    assert list(tmp_path.iterdir()) == []  # the copy the recogniser read is gone
 
 
 def test_run_story_with_a_script_skips_the_draft_and_runs_the_rest(manager, settings, tmp_path):

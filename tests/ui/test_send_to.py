@@ -80,8 +80,13 @@ def test_the_kinds_the_issue_asks_for_are_all_sent(built):
         targets = {(h.tab_id, h.subtab[1] if h.subtab else None) for h in reached}
         others = {("image", h.subtab[1]) for h in image_tools if "image" in h.receivers}
         assert targets == others - {("image", tool.subtab[1])} | {("story", None)}  # the film's pictures
-    for sender, kind in ((senders["speech", "speak"], "speech"), (senders["music", None], "music")):
-        assert {by_receiver[r][0].tab_id for r in routes(built.demo, sender.results[kind].row)} == {"story"}
+    for sender, kind, tabs in (
+        (senders["speech", "speak"], "speech", {"story", "listen"}),  # a voice is heard back in Listen
+        (senders["music", None], "music", {"story"}),
+    ):
+        assert {by_receiver[r][0].tab_id for r in routes(built.demo, sender.results[kind].row)} == tabs
+    transcript = routes(built.demo, senders["listen", None].results["text"].row)
+    assert {by_receiver[r][0].tab_id for r in transcript} >= {"text", "speech", "story"}
     history = built.handles[-1]
     assert set(history.results) == set(send_to.KINDS) and not history.receivers
 
@@ -97,4 +102,6 @@ def test_buttons_name_the_tab_or_the_sub_tab_when_several_share_it(built):
     shown = labels(inpaint.results["image"].row)
     assert str(tr("colorize.tab")) in shown and str(tr("inpaint.tab")) not in shown
     history = built.handles[-1]
-    assert labels(history.results["speech"].row) == [str(tr("send_to.output")), str(tr("story.tab"))]
+    assert labels(history.results["speech"].row) == [
+        str(tr(k)) for k in ("send_to.output", "listen.tab", "story.tab")
+    ]

@@ -105,7 +105,7 @@ def test_a_narration_track_of_your_own_is_used_instead_of_narrating(studio):
     assert status.startswith("Done:")
     assert len(story_entries(studio, "narrate")) == narrations  # nothing narrated here
     entry = story_entries(studio, "mix")[0]
-    assert entry.params["narration_given"] and entry.params["mix"]["subtitles"] == "approximate"
+    assert entry.params["narration_given"] and entry.params["mix"]["subtitles"] == "timed"  # recognised
     assert abs(sf.info(files[0]).duration - (sf.info(wav).duration + 7.0)) < 0.05
     assert len(list(srt.parse(Path(files[2]).read_text()))) == 2
 

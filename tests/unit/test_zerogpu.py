@@ -9,6 +9,7 @@ and says so.
 from __future__ import annotations
 
 import typing
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from genai_studio.backends.image.hub_diffusers_txt2img import TextToImageRequest
 from genai_studio.backends.image.inpaint_request import InpaintRequest
 from genai_studio.backends.image.style_request import StyleRequest
 from genai_studio.backends.image.upscale_request import UpscaleRequest
+from genai_studio.backends.listen.request import TranscribeRequest
 from genai_studio.backends.music.plan import understand
 from genai_studio.backends.music.request import MusicRequest
 from genai_studio.backends.registry import BACKENDS, backend_class, uses_gpu
@@ -61,6 +63,11 @@ REQUESTS = {
         UpscaleRequest(image=PHOTO, scale=2, steps=1),
         UpscaleRequest(image=np.zeros((256, 256, 3), np.uint8)),
         UpscaleRequest(image=np.zeros((1200, 1600, 3), np.uint8), steps=75),
+    ),
+    TranscribeRequest: (
+        TranscribeRequest(Path("a.wav"), seconds=5.0),
+        TranscribeRequest(Path("a.wav"), seconds=600.0),
+        TranscribeRequest(Path("a.webm"), seconds=None, max_seconds=7200.0),
     ),
 }
 

@@ -13,7 +13,6 @@ Run once by scripts/setup.sh: `python -m genai_studio.backends.speech.zh_assets`
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import logging
 import subprocess
@@ -23,7 +22,7 @@ import zipfile
 from collections import defaultdict
 from pathlib import Path
 
-from genai_studio import config
+from genai_studio.backends import setup_step
 
 log = logging.getLogger(__name__)
 
@@ -191,18 +190,11 @@ def prepare(cache_dir: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cache-dir", type=Path, default=None, help="default: the studio's cache_dir")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    cache_dir = args.cache_dir or config.from_env().cache_dir
-    try:
-        folder = prepare(cache_dir)
-    except (AssetError, subprocess.CalledProcessError, OSError) as exc:
-        log.error("the Mandarin voice could not be prepared: %s", exc)
-        return 1
-    log.info("Mandarin voice ready in %s", folder)
-    return 0
+    description = __doc__.split("\n\n")[0]
+    errors = (AssetError, subprocess.CalledProcessError, OSError)
+    return setup_step.main(
+        argv, description=description, prepare=prepare, what="the Mandarin voice", errors=errors
+    )
 
 
 if __name__ == "__main__":

@@ -372,6 +372,8 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         """
         owner = ctx.owner(request)
         text = story.check_script(script)
+        if not narration_track:  # the steps in their order: a missing narration is said first
+            voice_of(owner, text, narration_entry, None)
         music, music_params = music_of(owner, music_entry, music_track)
         with running(request) as cancel, tempfile.TemporaryDirectory(prefix="story-") as workdir:
             if narration_track:

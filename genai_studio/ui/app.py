@@ -19,6 +19,7 @@ from genai_studio.ui.common import StudioContext, TabHandle, i18n
 from genai_studio.ui.delivery import Delivery, ResultFileGuard
 from genai_studio.ui.identity import Identity
 from genai_studio.ui.origins import OriginGuard
+from genai_studio.voice_library import VoiceLibrary
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ def build_context(settings: Settings, manager: ModelManager | None = None) -> St
         history=history,
         identity=Identity(settings),
         delivery=delivery,
+        voices=VoiceLibrary(settings.voices_dir),
     )
 
 
@@ -110,7 +112,7 @@ def _api_routes(ctx: StudioContext, settings: Settings) -> list:
         return []
     from genai_studio.api.openai_server import OpenAIServer
 
-    return OpenAIServer(settings, ctx.manager, ctx.history).routes()
+    return OpenAIServer(settings, ctx.manager, ctx.history, ctx.voices).routes()
 
 
 def launch(demo: gr.Blocks, settings: Settings, **overrides: object):

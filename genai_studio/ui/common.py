@@ -20,6 +20,7 @@ from genai_studio.history import Entry, History
 from genai_studio.owners import Owner
 from genai_studio.ui.delivery import Delivery
 from genai_studio.ui.identity import Identity
+from genai_studio.voice_library import VoiceLibrary
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class StudioContext:
     history: History
     identity: Identity
     delivery: Delivery
+    voices: VoiceLibrary  # the voices each owner mixed and named
 
     def owner(self, request: gr.Request | None) -> Owner:
         return self.identity.owner(request)

@@ -81,7 +81,7 @@ class Settings:
     output_dir: Path = Path("outputs")
     cache_dir: Path = field(default_factory=_default_cache_dir)
     text_models: tuple[str, ...] = ("smollm2",)
-    speech_models: tuple[str, ...] = ("hibari", "kokoro", "zh-fastspeech2", "espeak")
+    speech_models: tuple[str, ...] = ("hibari", "zh-fastspeech2", "kokoro", "espeak")
     music_models: tuple[str, ...] = ("composer",)
     inpaint_models: tuple[str, ...] = ("classic-inpaint",)
     colorize_models: tuple[str, ...] = ("classic-colorize",)

@@ -51,10 +51,10 @@ strings(
         "speech.intro": (
             f"Turn text into speech (up to {MAX_TEXT_CHARS:,} characters). Audio starts playing after "
             "the first sentence while the rest is made; the full WAV is ready to download at the end. "
-            "hibari speaks English, fast; Kokoro-82M has 45 voices (English US and UK, Mandarin, five "
+            "hibari speaks English, fast; Kokoro-82M has 49 voices (English US and UK, Mandarin, five "
             "more in beta), higher quality but slower; espeak-ng speaks 100+ languages.",
             f"把文字转成语音（最多 {MAX_TEXT_CHARS:,} 个字符）。第一句合成后即开始播放，其余部分边播边生成；"
-            "结束后可下载完整的 WAV。hibari 说英语，速度快；Kokoro-82M 有 45 个声音（美式和英式英语、"
+            "结束后可下载完整的 WAV。hibari 说英语，速度快；Kokoro-82M 有 49 个声音（美式和英式英语、"
             "普通话，另有五种语言为测试版），音质更好但更慢；espeak-ng 支持一百多种语言。",
         ),
         "speech.text": ("Text", "文本"),

@@ -24,9 +24,9 @@ _KNOWN = frozenset(code for codes in SPOKEN_AS.values() for code in codes)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
 
-# spec -> (voices, languages[, voice -> the language id it speaks natively, or None]) of a
-# model that can run here, or None. The third is for models whose voices each speak one
-# language and that take voices beyond those listed (Kokoro's mixes).
+# spec -> (voices, languages[, voice -> the language id it speaks natively or None, the
+# model's own voice check]) of a model that can run here, or None. The last two are for models
+# whose voices each speak one language and that take voices beyond those listed (Kokoro's mixes).
 Native = Callable[[str], str | None]
 Options = Callable[[str], tuple | None]
 
@@ -43,7 +43,7 @@ def options_of(backend_for: Callable[[str], SpeechBackend]) -> Options:
         backend = backend_for(spec)
         if not backend.available().ready:
             return None
-        return backend.voices(), backend.languages(), backend.voice_language
+        return backend.voices(), backend.languages(), backend.voice_language, backend.check_voice
 
     return options
 
@@ -51,6 +51,15 @@ def options_of(backend_for: Callable[[str], SpeechBackend]) -> Options:
 def _unpacked(found: tuple) -> tuple[dict[str, str], dict[str, str], Native]:
     voices, languages, *native = found
     return voices, languages, native[0] if native else _no_native
+
+
+def _check(found: tuple, voice: str) -> None:
+    """Raise InvalidInput for a voice the model does not take, in the model's own words."""
+    voices, _, *rest = found
+    if len(rest) > 1:
+        rest[1](voice, None)
+    else:
+        known(voice, field="Voice", options=voices)
 
 
 def _voice_for(voice: str, voices: dict[str, str], native: Native, wanted: tuple[str, ...]) -> tuple | None:
@@ -91,7 +100,7 @@ def resolve(text: str, model: str, voice: str, specs: Sequence[str], options: Op
     if own is not None:
         voices, languages, native = _unpacked(own)
         if voice not in voices and native(voice) is None:
-            known(voice, field="Voice", options=voices)  # raises, naming the model's voices
+            _check(own, voice)  # raises, saying what is wrong
         if not _KNOWN.intersection(languages):
             return model, voice, next(iter(languages))
     for spec in (model, *(spec for spec in specs if spec != model)):

@@ -1,4 +1,4 @@
-"""The embedded Kokoro-82M v1.0 voices: 45 neural voices in English (US, UK), Mandarin and,
+"""The embedded Kokoro-82M v1.0 voices: 49 neural voices in English (US, UK), Mandarin and,
 through espeak-ng's phonemes, five more languages (beta). Apache-2.0 weights and voices.
 
 hibari (Kokoro distilled to 6 MB) stays the fast default; this is the full 82M-parameter
@@ -7,8 +7,10 @@ cores). A voice is a table of style vectors, one per phoneme count; a mix of voi
 ("af_bella(2)+am_adam(1)", see kokoro_voices) is the weighted mean of their tables.
 
 Streaming stays sentence by sentence. For a listener waiting on the first sound (a request
-with `early_parts`), a long first sentence is spoken clause by clause, as the Mandarin voice
-does, so the first audio comes after one clause (about a second), not the whole sentence.
+with `early_parts`), a long first sentence starts with its first clause (or its first few
+words when that clause is long), as the Mandarin voice starts with its first clause, so the
+first audio comes after about two seconds of speech are made (about a second), not the whole
+sentence; the rest of that sentence follows as one piece.
 """
 
 from __future__ import annotations
@@ -40,9 +42,15 @@ log = logging.getLogger(__name__)
 
 THREADS = 2
 MAX_TOKENS = 500  # phonemes in one model call (the voices have styles for 1..510)
-EARLY_PHONEMES = 60  # a first sentence longer than this starts with its first clause
-MIN_CLAUSE_PHONEMES = 12  # ...if that clause is at least this long (a lone "So," waits)
+# A first sentence longer than EARLY_PHONEMES starts with a head of about HEAD_PHONEMES (about
+# two seconds of speech, made in under one on two idle cores): its first clause when that ends
+# between MIN_CLAUSE_PHONEMES and MAX_HEAD_PHONEMES, else the words up to about HEAD_PHONEMES.
+EARLY_PHONEMES = 60
+HEAD_PHONEMES = 32
+MIN_CLAUSE_PHONEMES = 12
+MAX_HEAD_PHONEMES = 48
 _CLAUSE_CUT = re.compile(r"(?<=[,;:—…])\s+")
+_SPACE = re.compile(r"\s+")
 _REQUIRED = (("onnxruntime", "onnxruntime"), ("hibari", "hibari-tts"))
 _MANDARIN = (("misaki", "misaki"), ("jieba", "jieba"), ("cn2an", "cn2an"))
 
@@ -66,14 +74,17 @@ def chunks(phonemes: str, limit: int = MAX_TOKENS) -> list[str]:
 
 
 def first_clause(phonemes: str) -> tuple[str, str]:
-    """(the first clause, the rest) of a long phoneme string; ("", all) if it should not be cut."""
+    """(a head to say first, the rest) of a long phoneme string; ("", all) if it is short."""
     if len(phonemes) <= EARLY_PHONEMES:
         return "", phonemes
     for match in _CLAUSE_CUT.finditer(phonemes):
-        head, rest = phonemes[: match.start()], phonemes[match.end() :]
-        if len(head) >= MIN_CLAUSE_PHONEMES and rest.strip():
-            return head, rest
-    return "", phonemes
+        if MIN_CLAUSE_PHONEMES <= match.start() <= MAX_HEAD_PHONEMES:
+            return phonemes[: match.start()], phonemes[match.end() :]
+    spaces = [m for m in _SPACE.finditer(phonemes) if MIN_CLAUSE_PHONEMES <= m.start() <= MAX_HEAD_PHONEMES]
+    if not spaces:
+        return "", phonemes
+    cut = min(spaces, key=lambda m: abs(m.start() - HEAD_PHONEMES))
+    return phonemes[: cut.start()], phonemes[cut.end() :]
 
 
 class Kokoro(SpeechBackend):
@@ -97,7 +108,7 @@ class Kokoro(SpeechBackend):
 
     @property
     def label(self) -> str:
-        return "Kokoro-82M (embedded neural, 45 voices: higher quality, slower than hibari)"
+        return "Kokoro-82M (embedded neural, 49 voices: higher quality, slower than hibari)"
 
     def available(self) -> Availability:
         for module, package in _REQUIRED:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import subprocess
 import threading
@@ -56,8 +57,10 @@ def _english(british: bool):
 
 @functools.cache
 def _mandarin():
+    import jieba
     from misaki.zh import ZHG2P
 
+    jieba.setLogLevel(logging.WARNING)  # not a line per process about building its dictionary
     return ZHG2P()
 
 

@@ -129,6 +129,11 @@ def parse_mix(spec: object, known: tuple[str, ...] = VOICE_IDS) -> Mix:
                 f"The voice mix {shown(spec)} has an empty part: write voice(weight)+voice(weight)."
             )
         match = _PART.match(piece)
+        if match is None and not re.search(r"[+()]", spec):
+            raise InvalidInput(
+                f"There is no Kokoro voice {shown(spec.strip())}. Pick one (af_heart, bf_emma, zf_xiaobei…) "
+                "or write a mix such as af_bella(2)+am_adam(1)."
+            )
         if match is None:
             raise InvalidInput(
                 f"{shown(piece.strip())} is not a voice with an optional weight: "

@@ -202,18 +202,18 @@ class NarrationPanel:
 
         @user_errors
         def narrate_text(
+            request: gr.Request,
             text: str,
             model: str,
             voice: str,
             language: str,
             speed: float,
-            character1: str,
-            voice1: str,
-            character2: str,
-            voice2: str,
-            character3: str,
-            voice3: str,
-            request: gr.Request,
+            character1: str | None = None,
+            voice1: str | None = None,
+            character2: str | None = None,
+            voice2: str | None = None,
+            character3: str | None = None,
+            voice3: str | None = None,
             progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way to ask for a progress bar
         ) -> Iterator[tuple[Any, Any, str, Any]]:
             """Narrate a long text (a chapter) into one loudness-normalised WAV and MP3 with subtitles.

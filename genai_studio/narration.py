@@ -33,6 +33,7 @@ from genai_studio.audio_files import (
 from genai_studio.backends.base import Progress, Result
 from genai_studio.backends.manager import ModelManager
 from genai_studio.backends.speech.request import SpeechRequest
+from genai_studio.backends.speech.roles import Cast
 from genai_studio.backends.speech.sentences import split_sentences
 from genai_studio.errors import InvalidInput, ModelUnavailable
 from genai_studio.subtitles import (
@@ -54,24 +55,47 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 @dataclass(frozen=True)
 class Script:
-    """The sentences of a text in reading order, and which of them open a new paragraph."""
+    """The sentences of a text in reading order, which of them open a new paragraph, and with
+    voices per role, the voice of each."""
 
     sentences: tuple[str, ...]
     paragraph_starts: frozenset[int]
+    voices: tuple[str, ...] = ()
 
 
-def script(text: str) -> Script:
-    """Paragraphs are separated by blank lines and the lines inside one are joined (hard-wrapped
-    books); text with no blank line has one paragraph per line."""
+def _blocks(text: str, cast: Cast | None) -> list[str]:
+    """Paragraphs: a line starting with a character's `NAME:` always opens one of its own."""
     blocks = _BLANK_LINE.split(text) if _BLANK_LINE.search(text) else text.split("\n")
-    sentences: list[str] = []
-    starts: set[int] = set()
+    if cast is None or not cast.characters:
+        return blocks
+    out: list[str] = []
     for block in blocks:
-        found = split_sentences(" ".join(block.split()))
+        current: list[str] = []
+        for line in block.split("\n"):
+            if cast.starts_line(line) and current:
+                out.append("\n".join(current))
+                current = []
+            current.append(line)
+        out.append("\n".join(current))
+    return out
+
+
+def script(text: str, cast: Cast | None = None) -> Script:
+    """Paragraphs are separated by blank lines and the lines inside one are joined (hard-wrapped
+    books); text with no blank line has one paragraph per line. With a cast, each sentence
+    also gets its role's voice (see roles.Cast.parts)."""
+    sentences: list[str] = []
+    voices: list[str] = []
+    starts: set[int] = set()
+    for block in _blocks(text, cast):
+        joined = " ".join(block.split())
+        parts = cast.parts(joined) if cast is not None and cast.characters else [(joined, "")]
+        found = [(sentence, voice) for part, voice in parts for sentence in split_sentences(part)]
         if found and sentences:
             starts.add(len(sentences))
-        sentences.extend(found)
-    return Script(tuple(sentences), frozenset(starts))
+        sentences.extend(sentence for sentence, _ in found)
+        voices.extend(voice for _, voice in found)
+    return Script(tuple(sentences), frozenset(starts), tuple(voices) if cast and cast.characters else ())
 
 
 @dataclass(frozen=True)
@@ -189,12 +213,14 @@ def narrate(
 ) -> Iterator[NarrationProgress | Narration]:
     """Speak `request.text` on model `spec` into files in `workdir`, yielding progress after each
     sentence and one Narration last, also when `cancel` is set (then it can be continued)."""
-    plan = script(request.text)
+    plan = script(request.text, request.cast)
     total = len(plan.sentences)
     start = resume.next_sentence if resume else 0
     if not 0 <= start < total:
         raise InvalidInput(f"There is no sentence {start + 1} to continue from: the text has {total}.")
-    run = dataclasses.replace(request, sentences=plan.sentences[start:], keep_audio=False)
+    run = dataclasses.replace(
+        request, sentences=plan.sentences[start:], voices=plan.voices[start:], keep_audio=False
+    )
     recording: _Recording | None = None
     done, params = start, {}
     pace = _Pace(sum(map(len, run.sentences)))

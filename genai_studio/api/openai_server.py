@@ -5,7 +5,10 @@ same builders the UI uses (so every check is made once, before any model runs), 
 through the shared ModelManager (one job at a time with the UI), saves the result to History
 under the caller's owner, and answers in the protocol's shape. Extensions beyond OpenAI's
 API: `POST /v1/audio/music`, `GET /v1/models/{id}` listing a speech model's voices and
-languages, and studio fields (seed, steps, method...) accepted beside OpenAI's.
+languages, `GET /v1/audio/voices` (as Kokoro-FastAPI names it) listing the voices with the
+caller's own saved ones, and studio fields (seed, steps, method...) accepted beside OpenAI's.
+`voice` in /v1/audio/speech takes a model's voice, a Kokoro mix ("af_bella(2)+am_adam(1)")
+or a voice the caller saved in the mixer ("my:NAME").
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from genai_studio.errors import InvalidInput
 from genai_studio.history import History
 from genai_studio.owners import Owner
 from genai_studio.serving.scheduler import Waiting
+from genai_studio.voice_library import VoiceLibrary
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +76,13 @@ MAX_FORM_FIELDS = 40
 class OpenAIServer:
     """The /v1 routes, bound to the studio's settings, manager and history."""
 
-    def __init__(self, settings: Settings, manager: Any, history: History) -> None:
+    def __init__(
+        self, settings: Settings, manager: Any, history: History, voices: VoiceLibrary | None = None
+    ) -> None:
         self.settings = settings
         self.manager = manager
         self.history = history
+        self.voices = voices or VoiceLibrary(settings.voices_dir)
         self.gate = Gate(settings.queue_size)
         self._keys = settings.api_key_names()
 
@@ -302,13 +309,16 @@ class OpenAIServer:
         spec = self.model(body.get("model"), "speech")
         backend = self.manager.available_backend(spec)
         voices, languages = backend.voices(), backend.languages()
+        voice = self.voices.resolve(owner, body.get("voice") or next(iter(voices), None))
+        native = backend.voice_language(voice) if isinstance(voice, str) else None
         speech_request = build_speech_request(
             text=body.get("input"),
-            voice=body.get("voice") or next(iter(voices), None),
-            language=body.get("language") or next(iter(languages), None),
+            voice=voice,
+            language=body.get("language") or native or next(iter(languages), None),
             speed=body.get("speed", 1.0),
             voices=voices,
             languages=languages,
+            voice_check=backend.check_voice,
         )
         response_format = audio_formats.check_format(body.get("response_format", "mp3"))
         result = await self._run(spec, speech_request, request)
@@ -319,6 +329,26 @@ class OpenAIServer:
         self.history.save(owner, "speech", spec, params, speech_request.text[:120], {"speech.wav": wav})
         content, media_type = await anyio.to_thread.run_sync(audio_formats.encode, wav, response_format)
         return Response(content, media_type=media_type)
+
+    async def audio_voices(self, request: Request) -> dict[str, Any]:
+        """The voices of a speech model (?model=, else the first), the caller's saved ones too
+        where the model takes mixes, each with the language it speaks."""
+        owner = self.owner(request)
+        spec = self.model(request.query_params.get("model"), "speech")
+        backend = self.manager.backend_for(spec)
+        listed = [
+            {"id": voice, "name": name, "language": backend.voice_language(voice)}
+            for voice, name in backend.voices().items()
+        ]
+        if backend.mixes:
+            for voice, name in self.voices.choices(owner).items():
+                mix = self.voices.resolve(owner, voice)
+                listed.append({"id": voice, "name": name, "language": backend.voice_language(str(mix))})
+        return {
+            "model": spec,
+            "voices": listed,
+            "mixes": backend.mixes,  # "af_bella(2)+am_adam(1)": voices of one language, weights > 0
+        }
 
     async def music(self, request: Request) -> Response:
         owner = self.owner(request)
@@ -511,6 +541,7 @@ class OpenAIServer:
             ("GET", "/models/{model:path}", self.get_model),
             ("POST", "/chat/completions", self.chat_completions),
             ("POST", "/audio/speech", self.speech),
+            ("GET", "/audio/voices", self.audio_voices),
             ("POST", "/audio/music", self.music),
             ("POST", "/audio/transcriptions", self.transcriptions),
             ("POST", "/audio/translations", self.translations),

@@ -33,6 +33,7 @@ BACKENDS: dict[str, str] = {
     "esrgan": "genai_studio.backends.image.embedded_upscale:ESRGANUpscale",
     "sd-upscale": "genai_studio.backends.image.hub_upscale:DiffusersUpscale",
     "hibari": "genai_studio.backends.speech.embedded_hibari:Hibari",
+    "kokoro": "genai_studio.backends.speech.embedded_kokoro:Kokoro",
     "espeak": "genai_studio.backends.speech.embedded_espeak:ESpeak",
     "zh-fastspeech2": "genai_studio.backends.speech.embedded_zh:MandarinFastSpeech2",
     "vits": "genai_studio.backends.speech.hub_vits:HubVits",

@@ -44,6 +44,7 @@ from genai_studio.backends.music.request import build_request as build_music_req
 from genai_studio.backends.music.styles import STYLES
 from genai_studio.backends.speech import auto_language
 from genai_studio.backends.speech.request import MAX_SPEED, MIN_SPEED, SpeechRequest, request_for
+from genai_studio.backends.speech.roles import Cast
 from genai_studio.backends.speech.sentences import is_speakable, split_sentences
 from genai_studio.backends.text.request import Message, TextRequest
 from genai_studio.backends.text.request import build_request as build_text_request
@@ -309,16 +310,18 @@ def speech_request(
     language: object,
     speed: object,
     text: str,
+    cast: Cast | None = None,
 ) -> tuple[str, SpeechRequest]:
     """(model spec, checked request) for speaking `text`; language "auto" picks the model,
-    voice and language from the text as the Speech tab does (auto_language.resolve)."""
+    voice and language from the text as the Speech tab does (auto_language.resolve). With a
+    cast, each line of dialogue gets its character's voice (the narrator's is `voice`)."""
     spec = choice(model, field="Voice model", options=specs)
     if language == auto_language.AUTO:
         options = auto_language.options_of(manager.backend_for)
         spec, voice, language = auto_language.resolve(text, spec, str(voice), specs, options)
     backend = manager.available_backend(spec)
     request = request_for(
-        backend, text=text, voice=voice, language=language, speed=speed, max_chars=MAX_SCRIPT_CHARS
+        backend, text=text, voice=voice, language=language, speed=speed, max_chars=MAX_SCRIPT_CHARS, cast=cast
     )
     return spec, request
 
@@ -689,6 +692,7 @@ class StoryPlan:
     seed: int
     narration_track: Track | None = None
     music_track: Track | None = None
+    cast: Cast | None = None  # voices per role (the narrator's is `voice`)
 
     def params(self) -> dict[str, Any]:
         """The settings as History keeps them: the names are the Story tab's controls."""
@@ -708,6 +712,7 @@ class StoryPlan:
             "seed": self.seed,
             "narration_given": self.narration_track is not None,
             "music_given": self.music_track is not None,
+            **({"roles": self.cast.params()} if self.cast else {}),
         }
 
 
@@ -736,6 +741,7 @@ def build_story_plan(
     seed: object,
     narration_path: object = None,
     music_path: object = None,
+    cast: Cast | None = None,
 ) -> StoryPlan:
     """Check every value before any model runs; raises InvalidInput saying what to change."""
     length = check_length(seconds)
@@ -756,6 +762,7 @@ def build_story_plan(
             language=language,
             speed=speed_value,
             text=sample,
+            cast=cast,
         )
         if written and estimated_seconds(written, speed_value) > MAX_STORY_S * 1.2:
             minutes = estimated_seconds(written, speed_value) / 60
@@ -780,6 +787,7 @@ def build_story_plan(
         seed=check_seed(seed),
         narration_track=narration_track,
         music_track=music_track,
+        cast=cast,
     )
 
 
@@ -825,6 +833,7 @@ def run_story(
             language=plan.language,
             speed=plan.speed,
             text=text,
+            cast=plan.cast,
         )
         voice = None
         for item in narrate_script(manager, spec, speech, workdir, cancel):

@@ -19,6 +19,7 @@ from genai_studio.ui.common import StudioContext, TabHandle, i18n, open_heavy_ev
 from genai_studio.ui.delivery import Delivery, ResultFileGuard
 from genai_studio.ui.identity import Identity
 from genai_studio.ui.origins import OriginGuard
+from genai_studio.voice_library import VoiceLibrary
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ def build_context(settings: Settings, manager: Models | None = None) -> StudioCo
         history=history,
         identity=Identity(settings),
         delivery=delivery,
+        voices=VoiceLibrary(settings.voices_dir),
     )
 
 
@@ -112,7 +114,7 @@ def _api_routes(ctx: StudioContext, settings: Settings) -> list:
         return []
     from genai_studio.api.openai_server import OpenAIServer
 
-    return OpenAIServer(settings, ctx.manager, ctx.history).routes()
+    return OpenAIServer(settings, ctx.manager, ctx.history, ctx.voices).routes()
 
 
 def launch(demo: gr.Blocks, settings: Settings, **overrides: object):

@@ -21,6 +21,7 @@ from genai_studio.serving.scheduler import Waiting
 from genai_studio.serving.service import Models, report_waiting_to, steps_reporting_waiting
 from genai_studio.ui.delivery import Delivery
 from genai_studio.ui.identity import Identity
+from genai_studio.voice_library import VoiceLibrary
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class StudioContext:
     history: History
     identity: Identity
     delivery: Delivery
+    voices: VoiceLibrary  # the voices each owner mixed and named
 
     def owner(self, request: gr.Request | None) -> Owner:
         return self.identity.owner(request)

@@ -21,6 +21,7 @@ from typing import Any
 import gradio as gr
 
 from genai_studio.backends.speech.request import MAX_NARRATION_CHARS, SpeechRequest
+from genai_studio.backends.speech.roles import build_cast
 from genai_studio.errors import InvalidInput
 from genai_studio.history import Entry
 from genai_studio.narration import CUES, MP3, RAW, SRT, VTT, WAV, Narration, Resume, narrate, script
@@ -36,7 +37,7 @@ from genai_studio.ui.common import (
     tr,
     user_errors,
 )
-from genai_studio.ui.speech_common import checked_request
+from genai_studio.ui.speech_common import checked_request, follow_model, resolved_cast, role_rows
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ class NarrationPanel:
     stopped: gr.Dropdown
     continue_button: gr.Button
     sent: ResultSlot  # the narration's WAV, to send on
+    roles: list[gr.components.Component]  # character name, voice, name, voice...
     jobs: dict[str, threading.Event] = field(default_factory=dict)  # session -> its running narration
 
     def _save(self, owner: Owner, spec: str, done: Narration, extra: dict[str, Any]) -> Entry | None:
@@ -200,29 +202,44 @@ class NarrationPanel:
 
         @user_errors
         def narrate_text(
+            request: gr.Request,
             text: str,
             model: str,
             voice: str,
             language: str,
             speed: float,
-            request: gr.Request,
+            character1: str | None = None,
+            voice1: str | None = None,
+            character2: str | None = None,
+            voice2: str | None = None,
+            character3: str | None = None,
+            voice3: str | None = None,
             progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way to ask for a progress bar
         ) -> Iterator[tuple[Any, Any, str, Any]]:
             """Narrate a long text (a chapter) into one loudness-normalised WAV and MP3 with subtitles.
 
             Args:
                 text: up to 100,000 characters; blank lines separate paragraphs (a short pause).
-                model: a speech model spec from the list the server offers (e.g. hibari, espeak).
-                voice: a voice id of that model.
+                model: a speech model spec from the list the server offers (e.g. hibari, kokoro, espeak).
+                voice: a voice id of that model (the narrator's), a mix, or my:NAME (a saved voice).
                 language: a language id of that model.
                 speed: 0.5 (slow) to 2.0 (fast).
+                character1: a character's name ("" for none): lines "NAME: ..." and quotes next to
+                    the name are spoken in the character's voice.
+                voice1: that character's voice (of the same model).
+                character2: a second character's name ("" for none).
+                voice2: its voice.
+                character3: a third character's name ("" for none).
+                voice3: its voice.
             Returns:
                 The WAV, the files (WAV, MP3, SRT, WebVTT), a status line with progress and time
                 left, and the History id of the narration (pass it to continue_narration if stopped).
             """
             owner = ctx.owner(request)
+            roles = (character1, voice1, character2, voice2, character3, voice3)
+            voice, cast = resolved_cast(ctx, owner, voice, roles)
             values = {"text": text, "voice": voice, "language": language, "speed": speed}
-            speech = checked_request(ctx, specs, model, **values, max_chars=MAX_NARRATION_CHARS)
+            speech = checked_request(ctx, specs, model, **values, max_chars=MAX_NARRATION_CHARS, cast=cast)
             yield from self._run(owner, model, speech, None, request.session_hash or "", progress, {})
 
         @user_errors
@@ -247,8 +264,17 @@ class NarrationPanel:
             params = entry.params
             spec = str(params.get("model"))
             values = {key: params.get(key) for key in ("text", "voice", "language", "speed")}
-            speech = checked_request(ctx, specs, spec, **values, max_chars=MAX_NARRATION_CHARS)
-            if len(script(speech.text).sentences) != params.get("sentences"):
+            roles = params.get("roles") or {}
+            cast = build_cast(values["voice"], list(dict(roles.get("characters") or {}).items()))
+            speech = checked_request(
+                ctx,
+                specs,
+                spec,
+                **values,
+                max_chars=MAX_NARRATION_CHARS,
+                cast=cast if cast.characters else None,
+            )
+            if len(script(speech.text, speech.cast).sentences) != params.get("sentences"):
                 raise InvalidInput(
                     "This narration was split differently by an older version: start it again."
                 )
@@ -280,9 +306,10 @@ class NarrationPanel:
             "api_visibility": "private",
         }
         common = {"concurrency_id": HEAVY, "concurrency_limit": 1, "show_progress": "full"}
+        follow_model(ctx, specs, model, self.roles[1::2])
         self.narrate_button.click(
             narrate_text,
-            inputs=[self.text, model, voice, language, speed],
+            inputs=[self.text, model, voice, language, speed, *self.roles],
             outputs=outputs,
             api_name="narrate",
             **common,
@@ -310,6 +337,7 @@ def build(ctx: StudioContext, specs: tuple[str, ...]) -> NarrationPanel:
         sent = send_to.slot(audio)
         files = gr.File(label=tr("narration.files"), file_count="multiple", interactive=False)
         entry = gr.Textbox(visible=False)  # the History id of the last narration, for API callers
+        roles = role_rows(ctx.manager.backend_for(specs[0]).voices())
         with gr.Row():
             stopped = gr.Dropdown(
                 choices=[],  # whose they are is known per request: filled when focused
@@ -331,6 +359,7 @@ def build(ctx: StudioContext, specs: tuple[str, ...]) -> NarrationPanel:
         stopped,
         continue_button,
         sent,
+        roles,
     )
 
 

@@ -20,7 +20,7 @@ from genai_studio.backends.speech.backend import EarlyPart, Unheard
 from genai_studio.backends.speech.request import MAX_SPEED, MAX_TEXT_CHARS, MIN_SPEED
 from genai_studio.inputs import choice
 from genai_studio.subtitles import CueTimeline, to_srt, to_webvtt, voiced_range
-from genai_studio.ui import narration_ui, send_to
+from genai_studio.ui import narration_ui, send_to, voice_mixer
 from genai_studio.ui.common import (
     HEAVY,
     StudioContext,
@@ -31,7 +31,13 @@ from genai_studio.ui.common import (
     tr,
     user_errors,
 )
-from genai_studio.ui.speech_common import checked_request, labelled_choices, voice_dropdown, voice_options
+from genai_studio.ui.speech_common import (
+    checked_request,
+    follow_model,
+    labelled_choices,
+    voice_dropdown,
+    voice_options,
+)
 
 TASK = "speech"
 WAV_NAME = "speech.wav"
@@ -45,9 +51,11 @@ strings(
         "speech.intro": (
             f"Turn text into speech (up to {MAX_TEXT_CHARS:,} characters). Audio starts playing after "
             "the first sentence while the rest is made; the full WAV is ready to download at the end. "
-            "hibari speaks English; espeak-ng speaks Mandarin and 100+ other languages.",
+            "hibari speaks English, fast; Kokoro-82M has 49 voices (English US and UK, Mandarin, five "
+            "more in beta), higher quality but slower; espeak-ng speaks 100+ languages.",
             f"把文字转成语音（最多 {MAX_TEXT_CHARS:,} 个字符）。第一句合成后即开始播放，其余部分边播边生成；"
-            "结束后可下载完整的 WAV。hibari 说英语；espeak-ng 支持普通话等一百多种语言。",
+            "结束后可下载完整的 WAV。hibari 说英语，速度快；Kokoro-82M 有 49 个声音（美式和英式英语、"
+            "普通话，另有五种语言为测试版），音质更好但更慢；espeak-ng 支持一百多种语言。",
         ),
         "speech.text": ("Text", "文本"),
         "speech.text.placeholder": (
@@ -67,6 +75,11 @@ strings(
 
 EXAMPLES = {  # label (the same in both languages) -> text, model, language
     "English · hibari": ["The quick brown fox jumps over the lazy dog. Then it naps.", "hibari", "en-us"],
+    "English · Kokoro": [
+        "Good evening, and welcome to the late news. Here are tonight's stories.",
+        "kokoro",
+        "auto",
+    ],
     "中文 · espeak-ng": ["你好，欢迎来到创作工作室。今天我们一起写一个故事。", "espeak", "cmn"],
     "中文 · FastSpeech2": ["会议定于2026年12月2日下午3:15开始，门票12.5元。", "zh-fastspeech2", "auto"],
 }
@@ -83,8 +96,10 @@ def build(ctx: StudioContext) -> list[TabHandle]:
 
         Args:
             text: what to say, up to 5,000 characters (English and Chinese punctuation split sentences).
-            model: a speech model spec from the list the server offers (e.g. hibari, espeak).
-            voice: a voice id of that model (hibari: heart; espeak: default or a variant such as m3).
+            model: a speech model spec from the list the server offers (e.g. hibari, kokoro, espeak).
+            voice: a voice id of that model (hibari: heart; kokoro: af_heart, bf_emma, zf_xiaobei... or
+                a mix such as af_bella(2)+am_adam(1), or one of your saved voices, my:NAME; espeak:
+                default or a variant such as m3). An unknown voice is an error.
             language: "auto" (mostly Chinese text goes to a Chinese voice, other text to an English one)
                 or a language id of that model (hibari: en-us; zh-fastspeech2: zh; espeak: cmn, fr, ja...).
             speed: 0.5 (slow) to 2.0 (fast); 1.0 is the voice's own pace.
@@ -93,6 +108,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             and subtitles of it as SRT and WebVTT (one cue per sentence, or per clause of a long one).
         """
         owner = ctx.owner(request)
+        voice = ctx.voices.resolve(owner, voice)
         if language == auto_language.AUTO and isinstance(text, str):
             choice(model, field="Model", options=specs)
             model, voice, language = auto_language.resolve(
@@ -134,10 +150,13 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                 yield gr.skip(), wav, done, srt, vtt
 
     @user_errors
-    def speech_options(model: str, voice: str, language: str) -> tuple[gr.Dropdown, gr.Dropdown]:
-        """The voices and languages of a speech model, keeping the current ones when it has them."""
+    def speech_options(
+        request: gr.Request, model: str, voice: str, language: str
+    ) -> tuple[gr.Dropdown, gr.Dropdown]:
+        """The voices (with your saved ones) and languages of a speech model, keeping the current
+        ones when it has them."""
         choice(model, field="Model", options=specs)
-        voices, languages = voice_options(ctx, model)
+        voices, languages = voice_options(ctx, model, ctx.owner(request))
         return voice_dropdown(voices, voice), voice_dropdown(languages, language)
 
     if not specs:  # no speech model configured: the tab is absent
@@ -180,6 +199,8 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                     allow_custom_value=True,
                 )
                 speed = gr.Slider(MIN_SPEED, MAX_SPEED, value=1.0, step=0.05, label=tr("speech.speed"))
+                listen, sample_audio = voice_mixer.build_listen()
+                mixer = voice_mixer.build(ctx, specs, sample_audio)
         offered = {label: row for label, row in EXAMPLES.items() if row[1] in specs}
         if offered:
             gr.Examples(list(offered.values()), inputs=[text, model, language], example_labels=list(offered))
@@ -195,6 +216,10 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         )
         stop.click(None, cancels=[on_click], api_visibility="private")
         narration.connect(model, voice, language, speed)
+        voice_mixer.connect_listen(ctx, specs, listen, sample_audio, model, voice)
+        if mixer is not None:
+            voice_mixer.connect(ctx, specs, mixer, model, voice)
+        follow_model(ctx, specs, model, [voice], on_change=False)  # speech_options does the change
         model.change(
             speech_options,
             inputs=[model, voice, language],

@@ -41,7 +41,14 @@ from genai_studio.ui.common import (
     tr,
     user_errors,
 )
-from genai_studio.ui.speech_common import labelled_choices, voice_dropdown, voice_options
+from genai_studio.ui.speech_common import (
+    follow_model,
+    labelled_choices,
+    resolved_cast,
+    role_rows,
+    voice_dropdown,
+    voice_options,
+)
 
 TASK = "story"
 DRAFT_TXT = "output.txt"  # the name History shows as text
@@ -245,6 +252,12 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         voice: str,
         language: str,
         speed: float,
+        character1: str | None = None,
+        voice1: str | None = None,
+        character2: str | None = None,
+        voice2: str | None = None,
+        character3: str | None = None,
+        voice3: str | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way to ask for a progress bar
     ) -> Iterator[tuple[Any, ...]]:
         """Narrate a story's script with a speech model (long-form narration, -16 LUFS).
@@ -252,9 +265,17 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         Args:
             script: the words to say, up to 10,000 characters (blank lines: a pause).
             speech_model: a speech model spec from the list the server offers.
-            voice: a voice id of that model.
+            voice: the narrator's voice: a voice id of that model, a mix (kokoro), or my:NAME.
             language: "auto" (Chinese text gets a Chinese voice) or a language id of that model.
             speed: 0.5 (slow) to 2.0 (fast).
+            character1: a character's name ("" for none): lines "NAME: ..." and quoted text next
+                to the name are spoken in the character's voice; other quotes go to the last
+                character who spoke, else the first.
+            voice1: that character's voice (of the same model).
+            character2: a second character's name ("" for none).
+            voice2: its voice.
+            character3: a third character's name ("" for none).
+            voice3: its voice.
         Returns:
             The narration (WAV), a status line, the History id of this narration (for story_mix
             and story_score), and an empty narration-track input (a new narration replaces it).
@@ -265,17 +286,22 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             raise InvalidInput(
                 "The script is empty: press Draft to write one from the idea, or paste your own."
             )
+        roles = (character1, voice1, character2, voice2, character3, voice3)
+        narrator, cast = resolved_cast(ctx, owner, voice, roles)
         spec, job = story.speech_request(
             manager,
             settings.speech_models,
             model=speech_model,
-            voice=voice,
+            voice=narrator,
             language=language,
             speed=speed,
             text=text,
+            cast=cast,
         )
         choices = {"script": text, "speech_model": speech_model, "voice": voice, "language": language}
         choices["speed"] = job.speed
+        if job.cast is not None:
+            choices["roles"] = job.cast.params()
         with running(request) as cancel, tempfile.TemporaryDirectory(prefix="story-") as workdir:
             for item in story.narrate_script(manager.for_owner(owner), spec, job, Path(workdir), cancel):
                 if isinstance(item, NarrationProgress):
@@ -412,6 +438,12 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         seed: float,
         narration_track: str | None,
         music_track: str | None,
+        character1: str | None = None,
+        voice1: str | None = None,
+        character2: str | None = None,
+        voice2: str | None = None,
+        character3: str | None = None,
+        voice3: str | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> Iterator[tuple[Any, ...]]:
         """Make a whole story: draft (unless a script is given), narrate (unless a narration
@@ -433,11 +465,21 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             seed: -1 for a random seed (the text and the music).
             narration_track: a narration audio file of your own, or None.
             music_track: a music audio file of your own, or None.
+            character1: a character's name ("" for none): lines "NAME: ..." and quoted text next
+                to the name are spoken in the character's voice; other quotes go to the last
+                character who spoke, else the first.
+            voice1: that character's voice (of the same model).
+            character2: a second character's name ("" for none).
+            voice2: its voice.
+            character3: a third character's name ("" for none).
+            voice3: its voice.
         Returns:
             The script, the narration, the music, the mixed story (WAV), its files (WAV, MP3,
             SRT, script), a status line, and the History ids of the narration, music and mix.
         """
         owner = ctx.owner(request)
+        roles = (character1, voice1, character2, voice2, character3, voice3)
+        narrator, cast = resolved_cast(ctx, owner, voice, roles)
         plan = story.build_story_plan(
             settings,
             manager,
@@ -446,7 +488,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             seconds=seconds,
             text_model=text_model,
             speech_model=speech_model,
-            voice=voice,
+            voice=narrator,
             language=language,
             speed=speed,
             music_model=music_model,
@@ -456,6 +498,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             seed=seed,
             narration_path=narration_track,
             music_path=music_track,
+            cast=cast,
         )
         choices = plan.params()
         text, step = plan.script, "story"
@@ -538,10 +581,13 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         return story.propose(story.check_script(script)).summary()
 
     @user_errors
-    def story_voices(model: str, voice: str, language: str) -> tuple[gr.Dropdown, gr.Dropdown]:
-        """The voices and languages of a speech model, keeping the current ones when it has them."""
+    def story_voices(
+        request: gr.Request, model: str, voice: str, language: str
+    ) -> tuple[gr.Dropdown, gr.Dropdown]:
+        """The voices (with your saved ones) and languages of a speech model, keeping the current
+        ones when it has them."""
         choice(model, field="Voice model", options=settings.speech_models)
-        voices, languages = voice_options(ctx, model)
+        voices, languages = voice_options(ctx, model, ctx.owner(request))
         return voice_dropdown(voices, voice), voice_dropdown(languages, language)
 
     # -- the page ------------------------------------------------------------------------
@@ -599,6 +645,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                     allow_custom_value=True,
                 )
                 speed = gr.Slider(MIN_SPEED, MAX_SPEED, value=1.0, step=0.05, label=tr("speech.speed"))
+                roles = role_rows(first_voices)
                 music_model = gr.Dropdown(
                     model_choices(ctx, settings.music_models),
                     value=settings.music_models[0],
@@ -636,7 +683,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         )
         narrate_button.click(
             story_narrate,
-            inputs=[script, speech_model, voice, language, speed],
+            inputs=[script, speech_model, voice, language, speed, *roles],
             outputs=[narration, status, narration_entry, narration_track],
             api_name="story_narrate",
             **heavy,
@@ -660,6 +707,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             inputs=[
                 *(idea, script, seconds, text_model, speech_model, voice, language, speed, music_model),
                 *(mood, genre, tempo, seed, narration_track, music_track),
+                *roles,
             ],
             outputs=[
                 script,
@@ -684,6 +732,8 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             queue=False,
             show_progress="hidden",
         )
+        follow_model(ctx, speech_specs, speech_model, [voice], on_change=False)  # story_voices does it
+        follow_model(ctx, speech_specs, speech_model, roles[1::2])
         speech_model.change(
             story_voices,
             inputs=[speech_model, voice, language],

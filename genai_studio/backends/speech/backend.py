@@ -15,7 +15,7 @@ from typing import ClassVar
 import numpy as np
 
 from genai_studio.backends.base import Backend, Progress, Result, Task
-from genai_studio.backends.speech.request import SpeechRequest
+from genai_studio.backends.speech.request import SpeechRequest, known
 from genai_studio.errors import InvalidInput
 
 Audio = tuple[int, np.ndarray]  # (sample rate in Hz, mono float32 samples in [-1, 1])
@@ -61,6 +61,7 @@ class SpeechBackend(Backend[SpeechRequest]):
     task = Task.SPEECH
     sample_rate: int = 24_000
     native_speed: ClassVar[bool] = True  # False: the model has no pace control; audio is time-stretched
+    mixes: ClassVar[bool] = False  # True: takes voice mixes, so users' saved voices are offered
 
     @abstractmethod
     def voices(self) -> dict[str, str]:
@@ -69,6 +70,15 @@ class SpeechBackend(Backend[SpeechRequest]):
     @abstractmethod
     def languages(self) -> dict[str, str]:
         """Language id -> display name; the first is the default."""
+
+    def check_voice(self, voice: object, language: object) -> str:
+        """`voice` if this model speaks it, else InvalidInput naming some it has. A model
+        that takes more than its listed voices (mixes) checks them here."""
+        return known(voice, field="Voice", options=self.voices())
+
+    def voice_language(self, voice: str) -> str | None:
+        """The language id a voice speaks natively; None where voices speak any language."""
+        return None
 
     @abstractmethod
     def synthesize(self, sentence: str, request: SpeechRequest) -> np.ndarray:
@@ -107,7 +117,7 @@ class SpeechBackend(Backend[SpeechRequest]):
                 break
             message = f"Sentence {index} of {total}"
             audio = np.zeros(0, np.float32)
-            for piece in self._sentence(sentence, request):
+            for piece in self._sentence(sentence, request.for_sentence(index - 1)):
                 if isinstance(piece, EarlyPart):
                     yield Progress(message, (index - 1) / total, piece)
                 else:

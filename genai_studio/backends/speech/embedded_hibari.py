@@ -51,7 +51,7 @@ class Hibari(SpeechBackend):
 
     @property
     def label(self) -> str:
-        return "hibari (embedded neural English, Kokoro distilled)"
+        return "hibari (embedded neural English, Kokoro distilled: the fast default)"
 
     def available(self) -> Availability:
         if importlib.util.find_spec("hibari") is None:

@@ -18,19 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-import soundfile as sf
 
-from genai_studio.audio_files import wav_bytes
 from genai_studio.backends.music.plan import MAX_BPM
 from genai_studio.backends.music.request import AUTO, GENRES, MOOD_CHOICES
 from genai_studio.backends.speech.request import MAX_SPEED, MIN_SPEED
 from genai_studio.errors import InvalidInput
-from genai_studio.history import Entry
 from genai_studio.inputs import bounded_number, choice
 from genai_studio.narration import NarrationProgress
-from genai_studio.owners import Owner
 from genai_studio.pipelines import story
-from genai_studio.subtitles import cues_from_json, cues_to_json
 from genai_studio.ui import story_film
 from genai_studio.ui.common import (
     HEAVY,
@@ -49,10 +44,7 @@ from genai_studio.ui.speech_common import (
     voice_dropdown,
     voice_options,
 )
-
-TASK = "story"
-DRAFT_TXT = "output.txt"  # the name History shows as text
-MIX_FILES = (story.WAV, story.MP3, story.SRT, story.SCRIPT)
+from genai_studio.ui.story_records import MIX_FILES, TASK, StoryRecords, mix_status
 
 strings(
     {
@@ -120,90 +112,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             if jobs.get(session) is cancel:
                 del jobs[session]
 
-    def save(owner: Owner, step: str, model: str, params: dict[str, Any], summary: str, files: dict) -> Entry:
-        return ctx.history.save(
-            owner, TASK, model, params={**params, "step": step}, summary=summary, files=files
-        )
-
-    def own_entry(owner: Owner, entry_id: object, step: str, names: tuple[str, ...]) -> Entry | None:
-        """The caller's story entry of `step` with these files, or None when no id is given."""
-        if not entry_id:
-            return None
-        entry = ctx.history.get(owner, entry_id) if isinstance(entry_id, str) else None
-        if (
-            entry is None
-            or entry.task != TASK
-            or entry.params.get("step") != step
-            or not set(names) <= set(entry.files)
-        ):
-            raise InvalidInput(
-                f"There is no {step} step among your stories with that id: run {step.title()} again."
-            )
-        return entry
-
-    def voice_of(
-        owner: Owner,
-        text: str,
-        entry_id: object,
-        track_path: object,
-        heard_in: tuple[Path, threading.Event] | None = None,
-    ) -> tuple[story.Voice, dict[str, Any], str] | None:
-        """The narration, its settings and its script: the user's track if given (subtitled by
-        the recogniser when `heard_in` gives a work folder and a cancel event, None once stopped;
-        without, no subtitles), else the narrate step's entry."""
-        if track_path:
-            track = story.read_track(track_path, field="The narration track")
-            if heard_in is None:  # only its length is wanted (scoring)
-                return story.Voice(track, ()), {"narration_given": True}, text
-            given = story.given_voice(manager.for_owner(owner), settings, track, text, *heard_in)
-            return None if given is None else (given[0], given[0].params, given[1])
-        entry = own_entry(owner, entry_id, "narrate", (story.NARRATION_WAV, story.CUES_JSON))
-        if entry is None:
-            raise InvalidInput("There is no narration yet: press Narrate, or give a narration track.")
-        audio, rate = sf.read(entry.file(story.NARRATION_WAV), dtype="float32")
-        cues = tuple(cues_from_json(entry.file(story.CUES_JSON).read_text(encoding="utf-8")))
-        return story.Voice(story.Track(audio, rate), cues, {"model": entry.model}), entry.params, text
-
-    def music_of(owner: Owner, entry_id: object, track_path: object) -> tuple[story.Track, dict[str, Any]]:
-        if track_path:
-            return story.read_track(track_path, field="The music track"), {"music_given": True}
-        entry = own_entry(owner, entry_id, "score", (story.MUSIC_WAV,))
-        if entry is None:
-            raise InvalidInput("There is no music yet: press Score, or give a music track.")
-        audio, rate = sf.read(entry.file(story.MUSIC_WAV), dtype="float32")
-        return story.Track(audio, rate), entry.params
-
-    # -- saving each step's result --------------------------------------------------------
-    def saved_draft(owner: Owner, done: story.Draft, choices: dict[str, Any], model: str) -> Entry:
-        params = {**choices, "script": done.script, "draft": done.params}
-        return save(owner, "draft", model, params, done.script[:120], {DRAFT_TXT: done.script.encode()})
-
-    def saved_voice(owner: Owner, voice: story.Voice, choices: dict[str, Any], text: str) -> Entry:
-        files = {
-            story.NARRATION_WAV: wav_bytes(voice.track.rate, voice.track.audio),
-            story.CUES_JSON: cues_to_json(voice.cues).encode(),
-        }
-        params = {**choices, "script": text, "narration": voice.params}
-        return save(owner, "narrate", str(voice.params.get("model")), params, text[:120], files)
-
-    def saved_score(owner: Owner, done: story.Score, choices: dict[str, Any], text: str) -> Entry:
-        files = {story.MUSIC_WAV: wav_bytes(done.track.rate, done.track.audio)}
-        params = {**choices, "script": text, "music": done.params}
-        summary = (
-            f"music: {done.params.get('mood')} {done.params.get('genre')}, {done.params.get('tempo')} bpm"
-        )
-        return save(owner, "score", str(done.params.get("model")), params, summary, files)
-
-    def saved_mix(owner: Owner, done: story.Mixed, choices: dict[str, Any], text: str) -> Entry:
-        params = {**choices, "script": text, "mix": done.params}
-        return save(owner, "mix", "story-mix", params, text[:120] or "story", dict(done.files))
-
-    def mix_status(done: story.Mixed) -> str:
-        p = done.params
-        return (
-            f"Done: {p['seconds']:.1f} s at {p['measured_lufs']:g} LUFS, music {p['ducked_db']:g} dB "
-            f"lower under the voice than in its pauses."
-        )
+    records = StoryRecords(ctx)
 
     # -- the steps -----------------------------------------------------------------------
     @user_errors
@@ -232,7 +141,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         with running(request) as cancel:
             for item in story.draft(manager.for_owner(owner), spec, job, units, cancel):
                 if isinstance(item, story.Draft):
-                    saved_draft(owner, item, choices, spec)
+                    records.saved_draft(owner, item, choices, spec)
                     about = story.estimated_seconds(item.script, pace)
                     yield (
                         item.script,
@@ -308,7 +217,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                     progress((item.done, item.total), desc="Narrating", unit="sentences")
                     yield gr.skip(), f"Narrating: sentence {item.done} of {item.total}", gr.skip(), gr.skip()
                     continue
-                entry = saved_voice(owner, item, choices, text)
+                entry = records.saved_voice(owner, item, choices, text)
                 status = f"Narrated: {item.track.seconds:.1f} s, {len(item.cues)} cues."
                 yield ctx.deliver(owner, entry, story.NARRATION_WAV), status, entry.id, None
                 return
@@ -352,7 +261,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         manager.available_backend(spec)
         length = asked = story.check_length(seconds)
         if narration_track or narration_entry:
-            voice, *_ = voice_of(owner, text, narration_entry, narration_track)
+            voice, *_ = records.voice_of(owner, text, narration_entry, narration_track)
             length = voice.track.seconds
         jobs_ = story.music_requests(settings, story.music_seconds(length), music, text, chosen_seed)
         choices = {"music_model": spec, "mood": music.mood, "genre": music.genre, "tempo": music.tempo}
@@ -368,7 +277,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                         gr.skip(),
                     )
                     continue
-                entry = saved_score(owner, item, choices, text)
+                entry = records.saved_score(owner, item, choices, text)
                 p = item.params
                 status = f"Scored: {p['seconds']:.1f} s of {p['mood']} {p['genre']} at {p['tempo']} bpm."
                 yield ctx.deliver(owner, entry, story.MUSIC_WAV), status, entry.id, None
@@ -399,12 +308,12 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         owner = ctx.owner(request)
         text = story.check_script(script)
         if not narration_track:  # the steps in their order: a missing narration is said first
-            voice_of(owner, text, narration_entry, None)
-        music, music_params = music_of(owner, music_entry, music_track)
+            records.voice_of(owner, text, narration_entry, None)
+        music, music_params = records.music_of(owner, music_entry, music_track)
         with running(request) as cancel, tempfile.TemporaryDirectory(prefix="story-") as workdir:
             if narration_track:
                 yield gr.skip(), gr.skip(), "Listening to the narration to time its subtitles…", gr.skip()
-            given = voice_of(owner, text, narration_entry, narration_track, (Path(workdir), cancel))
+            given = records.voice_of(owner, text, narration_entry, narration_track, (Path(workdir), cancel))
             if given is None:
                 yield gr.skip(), gr.skip(), _stopped("mix"), gr.skip()
                 return
@@ -414,7 +323,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                 if isinstance(item, story.MixProgress):
                     yield gr.skip(), gr.skip(), item.message, gr.skip()
                     continue
-                entry = saved_mix(owner, item, choices, text)
+                entry = records.saved_mix(owner, item, choices, text)
                 files = [ctx.deliver(owner, entry, name) for name in MIX_FILES]
                 yield files[0], files, mix_status(item), entry.id
                 return
@@ -512,14 +421,14 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                     yield item, skip, skip, skip, skip, "Drafting…", skip, skip, skip
                 elif isinstance(item, story.Draft):
                     text = item.script
-                    saved_draft(owner, item, choices, plan.text_model)
+                    records.saved_draft(owner, item, choices, plan.text_model)
                     yield text, skip, skip, skip, skip, "Drafted; narrating…", skip, skip, skip
                 elif isinstance(item, NarrationProgress):
                     progress((item.done, item.total), desc="Narrating", unit="sentences")
                     status = f"Narrating: sentence {item.done} of {item.total}"
                     yield skip, skip, skip, skip, skip, status, skip, skip, skip
                 elif isinstance(item, story.Voice):
-                    entry = saved_voice(owner, item, choices, text)
+                    entry = records.saved_voice(owner, item, choices, text)
                     made["narration"] = ctx.deliver(owner, entry, story.NARRATION_WAV), entry.id
                     yield (
                         skip,
@@ -537,13 +446,13 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                     status = f"Scoring: {item.seconds_done:.0f} of {item.seconds:.0f} s"
                     yield skip, skip, skip, skip, skip, status, skip, skip, skip
                 elif isinstance(item, story.Score):
-                    entry = saved_score(owner, item, choices, text)
+                    entry = records.saved_score(owner, item, choices, text)
                     made["music"] = ctx.deliver(owner, entry, story.MUSIC_WAV), entry.id
                     yield skip, skip, made["music"][0], skip, skip, "Scored; mixing…", skip, entry.id, skip
                 elif isinstance(item, story.MixProgress):
                     yield skip, skip, skip, skip, skip, item.message, skip, skip, skip
                 elif isinstance(item, story.Mixed):
-                    entry = saved_mix(owner, item, choices, text)
+                    entry = records.saved_mix(owner, item, choices, text)
                     files = [ctx.deliver(owner, entry, name) for name in MIX_FILES]
                     (narrated, narration_id), (scored, music_id) = made["narration"], made["music"]
                     yield (

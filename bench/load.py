@@ -1,7 +1,7 @@
 """Load benchmark: throughput and latency for 1, 4 and 16 concurrent gradio_client users.
 
     .venv/bin/python bench/load.py [--users 1,4,16] [--requests 16] [--tokens 16] [--llama-threads 1]
-    .venv/bin/python bench/load.py --mixed [--users 1,4,16]
+    .venv/bin/python bench/load.py --mixed --users 2,4,16 --tokens 48 [--seconds 60]
 
 `--mixed`: the fair scheduler's workload. A quarter of the users (at least one) send long jobs
 (an x4 upscale of a 320x320 photo), the others short ones (a 48-token reply, one spoken
@@ -235,6 +235,8 @@ def mixed(args: argparse.Namespace) -> None:
     print("|---|---|---|---|---|---|---|---|")
     for mode, users, latencies, solo in rows:
         short = [lat for kind in ("text", "speech") for lat in latencies.get(kind, [])]
+        if not short:  # one user alone sends only long jobs
+            continue
         solo_short = statistics.mean(solo[k] for k in ("text", "speech") if k in solo)
         level = Level(len(short), args.seconds, short)
         done = len(short) + len(latencies.get("long", []))

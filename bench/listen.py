@@ -32,7 +32,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.listen_scores import cer, wer
+from bench.recognise import cer, wer
 from bench.speech import TEXT
 from bench.speech_zh import SENTENCES, whisper
 from genai_studio.audio_files import wav_bytes

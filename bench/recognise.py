@@ -65,10 +65,9 @@ def spoken(text: str, converter) -> str:
 
 def mandarin_scores(references: list[str], transcripts: list[str]) -> tuple[float, float]:
     """(CER, toneless pinyin syllable error rate) over all sentences."""
-    import opencc
     from pypinyin import lazy_pinyin
 
-    converter = opencc.OpenCC("t2s")
+    converter = _simplified()
     chars = errors = syll = syll_errors = 0
     for reference, transcript in zip(references, transcripts, strict=True):
         ref, hyp = spoken(reference, converter), spoken(transcript, converter)
@@ -78,3 +77,21 @@ def mandarin_scores(references: list[str], transcripts: list[str]) -> tuple[floa
         syll += len(ref_pinyin)
         syll_errors += edit_distance(ref_pinyin, hyp_pinyin)
     return errors / chars, syll_errors / syll
+
+
+def wer(reference: str, transcript: str) -> float:
+    """Word error rate of an English `transcript` against `reference` (0 is perfect)."""
+    return word_errors(reference, transcript) / max(len(words(reference)), 1)
+
+
+@functools.cache
+def _simplified():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def cer(reference: str, transcript: str) -> float:
+    """Character error rate of a Chinese `transcript` against `reference` (0 is perfect)."""
+    expected = spoken(reference, _simplified())
+    return edit_distance(list(expected), list(spoken(transcript, _simplified()))) / max(len(expected), 1)

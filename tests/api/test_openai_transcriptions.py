@@ -14,7 +14,7 @@ import pytest
 import srt
 import webvtt
 
-from bench.listen_scores import cer, wer
+from bench.recognise import cer, wer
 from genai_studio.audio_files import wav_bytes
 from genai_studio.backends.base import Result
 from genai_studio.backends.listen.request import build_request

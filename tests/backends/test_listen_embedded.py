@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from bench.listen_scores import cer, wer
+from bench.recognise import cer, wer
 from genai_studio.audio_files import wav_bytes
 from genai_studio.backends.base import Progress, Result
 from genai_studio.backends.listen import hub_faster_whisper, media

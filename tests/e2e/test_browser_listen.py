@@ -9,7 +9,7 @@ import time
 import pytest
 import soundfile as sf
 
-from bench.listen_scores import wer
+from bench.recognise import wer
 from tests.backends.listen_helpers import ENGLISH, spoken_wav
 from tests.e2e.test_browser import CHROMIUM, FLAGS, goto
 

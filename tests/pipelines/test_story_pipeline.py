@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 import srt
 
-from bench.listen_scores import wer
+from bench.recognise import wer
 from bench.story import ducking_db
 from genai_studio.backends.manager import ModelManager
 from genai_studio.config import Settings

@@ -18,7 +18,7 @@ import webvtt
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
-from bench.listen_scores import wer
+from bench.recognise import wer
 from genai_studio.audio_files import wav_bytes
 from genai_studio.backends.listen.backend import SILENT
 from genai_studio.history import History

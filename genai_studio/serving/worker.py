@@ -80,7 +80,12 @@ class Worker:
             target=worker_main.serve, args=(child_conn, spec), name=f"model {spec.spec}", daemon=False
         )
         self.process.start()
+        # Only this handle's reader thread may ask how the process ended: multiprocessing reads
+        # a fork-server child's exit status from a pipe, once, and any second reader (its own
+        # clean-up of finished children, run at every start) gets "exit code 255" instead.
+        multiprocessing.process._children.discard(self.process)
         child_conn.close()
+        self._gone = threading.Event()
         self.pid: int = self.process.pid
         threading.Thread(target=self._read, name=f"reader:{spec.spec}", daemon=True).start()
 
@@ -109,16 +114,20 @@ class Worker:
         self.stopping = True
         self.resume()
         self._send(protocol.Shutdown())
-        self.process.join(timeout)
-        if self.process.is_alive():
+        if not self._gone.wait(timeout):
             self.kill()
 
     def kill(self) -> None:
         """SIGKILL: for a worker that does not stop (native code that never checks Stop)."""
         self.stopping = True
-        if self.process.is_alive():
-            os.kill(self.pid, signal.SIGKILL)
-        self.process.join(5)
+        if not self.exited:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        self._gone.wait(5)
+
+    def wait_gone(self, timeout: float) -> bool:
+        """Wait until the process has ended and its jobs were told; False on time-out."""
+        return self._gone.wait(timeout)
 
     def pause(self) -> None:
         """Stop the process where it is (SIGSTOP): its CPU goes to another job."""
@@ -194,6 +203,7 @@ class Worker:
             self.load_error = self._crash_error("while loading")
         self.ready.set()
         self._conn.close()
+        self._gone.set()
 
     def _crash_error(self, when: str) -> ModelCrashed:
         return ModelCrashed(

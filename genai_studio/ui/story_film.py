@@ -25,6 +25,7 @@ from genai_studio.pipelines import film, film_pictures, story
 from genai_studio.subtitles import from_srt
 from genai_studio.ui import send_to
 from genai_studio.ui.common import ResultSlot, StudioContext, model_choices, strings, tr, user_errors
+from genai_studio.ui.image_tab import CheckedImage
 
 TASK = "story"
 FILM_FILES = (film.FILM, film.POSTER, film.FILM_SRT)
@@ -251,7 +252,7 @@ def build(
                     label=tr("film.subtitles"),
                 )
                 background = gr.ColorPicker(value="#181c30", label=tr("film.background"))
-                background_image = gr.Image(
+                background_image = CheckedImage(  # a bad upload is said in words, never as a path
                     label=tr("film.background_image"), type="filepath", sources=["upload"], height=160
                 )
                 poster = gr.Image(label=tr("film.poster"), interactive=False, type="filepath", format="png")

@@ -133,7 +133,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         chosen = {"prompt": prompt, "mode": mode, "system_prompt": system_prompt, "model": model}
         reported: dict[str, Any] = {}
         reply = ""
-        finished = False
+        finished = failed = False
         try:
             for batch in ctx.manager.for_owner(owner).run_batched(model, job, every=UPDATE_EVERY_S):
                 for item in batch:
@@ -143,8 +143,11 @@ def build(ctx: StudioContext) -> list[TabHandle]:
                         reply, finished, reported = item.output, True, item.params
                 conversation[-1] = {"role": "assistant", "content": reply}
                 yield conversation
+        except Exception:  # the model failed (its worker crashed...): half a reply is not a result
+            failed = True
+            raise
         finally:  # saved on Stop too: nothing the user saw is lost
-            if finished or reply:
+            if finished or (reply and not failed):
                 params = {**job.params(), "stopped": not finished, **reported, **chosen}
                 files = {"output.txt": reply.encode("utf-8", "surrogatepass")}
                 ctx.history.save(owner, TASK, model, params=params, summary=reply[:120], files=files)

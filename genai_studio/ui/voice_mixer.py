@@ -78,7 +78,13 @@ def build(ctx: StudioContext, specs: tuple[str, ...], sample_audio: gr.Audio) ->
         for n in range(1, MAX_MIX_VOICES + 1):
             with gr.Row():
                 default = {1: "af_heart", 2: "bf_emma"}.get(n)
-                rows.append(gr.Dropdown(stock, value=default, label=tr(f"voices.part.{n}"), scale=3))
+                # any value reaches the handler, whose mix check says what is wrong in a line
+                # (Gradio's own refusal would list all 49 voices)
+                rows.append(
+                    gr.Dropdown(
+                        stock, value=default, label=tr(f"voices.part.{n}"), scale=3, allow_custom_value=True
+                    )
+                )
                 rows.append(gr.Slider(0, 10, value=1, step=0.5, label=tr("voices.weight"), scale=2))
         name = gr.Textbox(label=tr("voices.name"), max_length=40)
         with gr.Row():

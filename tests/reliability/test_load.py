@@ -75,9 +75,15 @@ def test_a_full_queue_refuses_at_once_in_words_and_loses_nothing(studio):
 
 
 def _refusal_while_full(api: RawApi, outcomes: dict) -> str | None:
-    """The detail of an HTTP call sent as soon as the crowd was refused (None: it was accepted)."""
+    """The detail of the first refusal of HTTP calls sent while the crowd's jobs run (None: none
+    was refused). Model workers take several jobs at once, so a place may come free between the
+    crowd's refusals and these calls: they are sent again, a few times, while the queue refills."""
     deadline = time.monotonic() + 30
     while not any(o[0] == "refused" for o in list(outcomes.values())) and time.monotonic() < deadline:
         time.sleep(0.01)  # the queue is full from the first refusal, for as long as its jobs take
-    response = api.submit("/generate_text", ["Hi.", "write", "", "smollm2", 1, 0.7, 0.95, 5, [], 1.1])
-    return response.json()["detail"] if response.status_code == 503 else None
+    for _ in range(20):
+        response = api.submit("/generate_text", ["Hi.", "write", "", "smollm2", 1, 0.7, 0.95, 5, [], 1.1])
+        if response.status_code == 503:
+            return response.json()["detail"]
+        time.sleep(0.05)
+    return None

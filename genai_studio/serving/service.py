@@ -116,7 +116,7 @@ class ModelService:
         """Start `spec`'s worker now (warm-up) and wait until its model is loaded."""
         if self._on_gpu(spec):
             return self.local.load(spec)
-        ticket = self.scheduler.submit(spec, None, self.available_backend(spec).cpu_threads())
+        ticket = self.scheduler.submit(spec, None, self.local.available_backend(spec).cpu_threads())
         try:
             self.scheduler.wait_for_worker(ticket, threading.Event(), _report)
         finally:
@@ -168,7 +168,7 @@ class ModelService:
             yield from self.gpu_runner(self, spec, request, every)
             return
         cancel = cancel or threading.Event()
-        backend = self.available_backend(spec)
+        backend = self.local.available_backend(spec)  # submit says if it keeps crashing
         ticket = self.scheduler.submit(spec, owner, backend.cpu_threads())
         items: queue.SimpleQueue | None = None
         try:

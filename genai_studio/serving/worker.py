@@ -15,7 +15,6 @@ import os
 import queue
 import signal
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -73,7 +72,6 @@ class Worker:
         self.load_error: BaseException | None = None
         self.exited = False
         self.stopping = False  # we asked it to go (Shutdown or a kill of ours): not a crash
-        self.started = time.monotonic()
         ctx = context()
         self._conn, child_conn = ctx.Pipe()
         self.process = ctx.Process(
@@ -103,10 +101,6 @@ class Worker:
 
     def cancel(self, job_id: int) -> None:
         self._send(protocol.CancelJob(job_id))
-
-    def jobs(self) -> int:
-        with self._lock:
-            return len(self._jobs)
 
     # -- process control -------------------------------------------------------------------
     def shutdown(self, timeout: float = 5.0) -> None:

@@ -52,6 +52,7 @@ class Variant:
     score: int  # ggml's own: 0 when this CPU lacks a feature the variant needs
 
 
+@functools.cache
 def lib_dir() -> Path | None:
     """The folder of llama.cpp's CPU variants, found without importing llama_cpp: ggml installs
     them into its binaries folder, which llama-cpp-python's wheel puts at site-packages/bin."""
@@ -106,8 +107,10 @@ def candidates() -> list[Variant]:
     return [v for v in variants() if v.score > 0 and v.name not in UNSAFE]
 
 
+@functools.cache
 def cpu_key() -> str:
-    """What decides which variant runs: the CPU's model and flags, and the runtime's build."""
+    """What decides which variant runs: the CPU's model and flags, and the runtime's build.
+    (Read once a process: the text model's availability check asks for it on every job.)"""
     flags = ""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -128,22 +131,24 @@ def _proven_path(cache_dir: Path) -> Path:
     return cache_dir / PROVEN_FILE
 
 
-def proven(cache_dir: Path) -> dict | None:
-    """The record `prove` left for this CPU and build: {"variant": name or None, "reason": ...}."""
+def _records(cache_dir: Path) -> dict:
+    """Every CPU's and build's record (an unreadable file counts as none)."""
     try:
         records = json.loads(_proven_path(cache_dir).read_text())
     except (OSError, ValueError):
-        return None
-    record = records.get(cpu_key()) if isinstance(records, dict) else None
+        return {}
+    return records if isinstance(records, dict) else {}
+
+
+def proven(cache_dir: Path) -> dict | None:
+    """The record `prove` left for this CPU and build: {"variant": name or None, "reason": ...}."""
+    record = _records(cache_dir).get(cpu_key())
     return record if isinstance(record, dict) else None
 
 
 def _remember(cache_dir: Path, record: dict) -> None:
     path = _proven_path(cache_dir)
-    try:
-        records = json.loads(path.read_text())
-    except (OSError, ValueError):
-        records = {}
+    records = _records(cache_dir)
     records[cpu_key()] = record
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")

@@ -52,7 +52,6 @@ def attach(ctx: StudioContext, target: gr.Textbox, api_name: str, max_chars: int
         outputs=[target, recording],
         api_name=api_name,
         concurrency_id=HEAVY,
-        concurrency_limit=1,
         show_progress="minimal",
     )
     return recording

@@ -100,7 +100,6 @@ def wire_clip(
         outputs=[controls.result, controls.status],
         api_name=api_name,
         concurrency_id=HEAVY,
-        concurrency_limit=1,
         show_progress="minimal",
     )
     controls.stop.click(None, cancels=[on_run], api_visibility="private")

@@ -319,7 +319,6 @@ def build(ctx: StudioContext, parent: SubTabs) -> TabHandle | None:
             outputs=[editor, hints, status, mask],
             api_name="find_damage",
             concurrency_id=HEAVY,
-            concurrency_limit=1,
             show_progress="minimal",
         )
         wire_run(

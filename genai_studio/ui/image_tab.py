@@ -253,7 +253,6 @@ def wire_run(
         outputs=outputs,
         api_name=api_name,
         concurrency_id=HEAVY,
-        concurrency_limit=1,
         show_progress="minimal",
     )
     stop.click(None, cancels=[on_run], api_visibility="private")

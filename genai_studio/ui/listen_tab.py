@@ -191,7 +191,6 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             outputs=[segments, transcript, status, files],
             api_name="transcribe",
             concurrency_id=HEAVY,
-            concurrency_limit=1,
             show_progress="minimal",
         )
         stop.click(None, cancels=[on_click], api_visibility="private")

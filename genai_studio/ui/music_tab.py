@@ -213,7 +213,6 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             outputs=[audio, understood, wav_file, midi_file, status],
             api_name="generate_music",
             concurrency_id=HEAVY,
-            concurrency_limit=1,
             show_progress="minimal",
         )
         stop.click(None, cancels=[on_click], api_visibility="private")

@@ -305,7 +305,7 @@ class NarrationPanel:
             "outputs": self.stopped,
             "api_visibility": "private",
         }
-        common = {"concurrency_id": HEAVY, "concurrency_limit": 1, "show_progress": "full"}
+        common = {"concurrency_id": HEAVY, "show_progress": "full"}
         follow_model(ctx, specs, model, self.roles[1::2])
         self.narrate_button.click(
             narrate_text,

@@ -211,7 +211,6 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             outputs=[audio, wav_file, status, srt_file, vtt_file],
             api_name="generate_speech",
             concurrency_id=HEAVY,
-            concurrency_limit=1,
             show_progress="minimal",
         )
         stop.click(None, cancels=[on_click], api_visibility="private")

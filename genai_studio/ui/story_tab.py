@@ -581,7 +581,7 @@ def build(ctx: StudioContext) -> list[TabHandle]:
         music_entry = gr.Textbox(visible=False)
         story_entry = gr.Textbox(visible=False)
 
-        heavy = {"concurrency_id": HEAVY, "concurrency_limit": 1, "show_progress": "minimal"}
+        heavy = {"concurrency_id": HEAVY, "show_progress": "minimal"}
         film = story_film.build(ctx, running, story_entry, stop_story, heavy)  # the last step
         draft_button.click(
             story_draft,

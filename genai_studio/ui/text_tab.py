@@ -206,7 +206,6 @@ def build(ctx: StudioContext) -> list[TabHandle]:
             inputs=inputs,
             outputs=conversation,
             concurrency_id=HEAVY,
-            concurrency_limit=1,
             show_progress="minimal",
         )
         on_click = generate.click(api_name="generate_text", **run_options)

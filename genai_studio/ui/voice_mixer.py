@@ -121,7 +121,6 @@ def connect_listen(
         outputs=audio,
         api_name="voice_sample",
         concurrency_id=HEAVY,
-        concurrency_limit=1,
     )
 
 
@@ -208,7 +207,6 @@ def connect(
         outputs=[mixer.sample_audio, mixer.status],
         api_name="mix_voices",
         concurrency_id=HEAVY,
-        concurrency_limit=1,
     )
     mixer.save_button.click(
         save_voice,
